@@ -3,17 +3,26 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-mod conformance;
+use xtask::{conformance, workspace_root};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  test                          the whole test suite: prepares the Python oracles (a venv in
+                                target/og-python), then `cargo nextest run --workspace` and the doc tests
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("test") => match test(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask test: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some("conformance") => {
             let mut dir = workspace_root().join("testdata/vectors");
             let mut rest = args[1..].iter();
@@ -53,10 +62,32 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The workspace root (the parent of this crate's manifest directory).
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
+/// `cargo xtask test [extra nextest args]`: the test command of the README and of CI.
+fn test(extra: &[String]) -> anyhow::Result<()> {
+    use anyhow::{Context, bail};
+    let root = workspace_root();
+    let python = xtask::pyenv::ensure(&root)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let run = |args: &[&str]| -> anyhow::Result<()> {
+        let status = std::process::Command::new(&cargo)
+            .args(args)
+            .args(if args[0] == "nextest" { extra } else { &[] })
+            .current_dir(&root)
+            .env("OG_PYTHON", &python)
+            .status()
+            .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+        if !status.success() {
+            bail!("cargo {} failed ({status})", args.join(" "));
+        }
+        Ok(())
+    };
+    run(&[
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--no-fail-fast",
+    ])?;
+    run(&["test", "--workspace", "--all-features", "--doc"])?;
+    Ok(())
 }

@@ -73,15 +73,19 @@ fn runner_for(file_name: &str) -> Option<FileRunner> {
 
 /// The whole run's totals and printable lines.
 #[derive(Debug, Default)]
-pub(crate) struct Total {
-    pub(crate) passed: usize,
-    pub(crate) failed: usize,
-    pub(crate) unknown_files: usize,
-    pub(crate) lines: Vec<String>,
+pub struct Total {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed (an unknown or unreadable file counts as one).
+    pub failed: usize,
+    /// Files whose name no runner knows.
+    pub unknown_files: usize,
+    /// One line per file (`<file>: N passed, M failed`) and one per failed case.
+    pub lines: Vec<String>,
 }
 
 /// Runs every `*.json` file under `dir` (recursively), in a stable order.
-pub(crate) fn run_dir(dir: &Path) -> Result<Total> {
+pub fn run_dir(dir: &Path) -> Result<Total> {
     let mut files = Vec::new();
     collect_json(dir, &mut files).with_context(|| format!("reading {}", dir.display()))?;
     if files.is_empty() {
