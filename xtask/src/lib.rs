@@ -2,6 +2,7 @@
 //! the test driver, and vector-integrity checks. Not published.
 
 pub mod conformance;
+pub mod demo;
 pub mod pyenv;
 
 use std::path::PathBuf;

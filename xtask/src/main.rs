@@ -11,6 +11,7 @@ commands:
   test                          the whole test suite: prepares the Python oracles (a venv in
                                 target/og-python), then `cargo nextest run --workspace` and the doc tests
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
+  demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
 ";
 
 fn main() -> ExitCode {
@@ -53,7 +54,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        _ => usage_error("no command given"),
+        Some("demo") => match xtask::demo::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask demo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(other) => usage_error(&format!("unknown command {other:?}")),
+        None => usage_error("no command given"),
     }
 }
 

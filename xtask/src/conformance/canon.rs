@@ -61,7 +61,10 @@ fn check_category(expected: &[String], got: &str, detail: &dyn std::fmt::Display
 }
 
 fn same_text(what: &str, got: &str, want: &str) -> Result<()> {
-    ensure!(got == want, "{what} differs:\n    got  {got:?}\n    want {want:?}");
+    ensure!(
+        got == want,
+        "{what} differs:\n    got  {got:?}\n    want {want:?}"
+    );
     Ok(())
 }
 
@@ -204,7 +207,11 @@ fn stream_case(case: &Value) -> Result<()> {
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .map(|n| n.as_number().and_then(og_canon::Number::as_u64).unwrap_or(u64::MAX))
+                .map(|n| {
+                    n.as_number()
+                        .and_then(og_canon::Number::as_u64)
+                        .unwrap_or(u64::MAX)
+                })
                 .collect()
         });
     let mut acc = StreamAccumulator::new();
@@ -225,7 +232,10 @@ fn stream_case(case: &Value) -> Result<()> {
                 check_category(want, e.category(), &e)?;
                 if let og_canon::StreamError::Relay { status, message } = &e {
                     if let Some(s) = case.get("error_status").and_then(Value::as_number) {
-                        ensure!(s.as_u64() == Some(u64::from(*status)), "relay status differs");
+                        ensure!(
+                            s.as_u64() == Some(u64::from(*status)),
+                            "relay status differs"
+                        );
                     }
                     if let Ok(m) = text(case, "error_message") {
                         same_text("relay error message", message, m)?;
@@ -236,14 +246,22 @@ fn stream_case(case: &Value) -> Result<()> {
                     .and_then(Value::as_number)
                     .and_then(og_canon::Number::as_u64)
                 {
-                    ensure!(at == i as u64, "the error came at frame {i}, the reference's at {at}");
+                    ensure!(
+                        at == i as u64,
+                        "the error came at frame {i}, the reference's at {at}"
+                    );
                 }
                 return Ok(());
             }
         }
     }
     if let Some(c) = &counts {
-        ensure!(c.len() == frames.len(), "event_counts has {} entries for {} frames", c.len(), frames.len());
+        ensure!(
+            c.len() == frames.len(),
+            "event_counts has {} entries for {} frames",
+            c.len(),
+            frames.len()
+        );
     }
     if let Some(e) = expected {
         if let Ok(content) = text(e, "content") {
@@ -275,7 +293,11 @@ fn stream_case(case: &Value) -> Result<()> {
     match (&outcome.tool_calls, field(e, "tool_calls_json")?) {
         (None, Value::Null) => {}
         (Some(got), Value::String(want)) => {
-            same_text("tool_calls_json", &og_canon::to_python_json(got, true), want)?;
+            same_text(
+                "tool_calls_json",
+                &og_canon::to_python_json(got, true),
+                want,
+            )?;
         }
         (got, want) => bail!("tool_calls_json: got {got:?}, want {want:?}"),
     }
@@ -288,13 +310,21 @@ fn stream_case(case: &Value) -> Result<()> {
         "final event in frame {}, the reference's in frame {index}",
         outcome.final_frame_index
     );
-    same_value("final_event", &outcome.final_event, field(e, "final_event")?)?;
+    same_value(
+        "final_event",
+        &outcome.final_event,
+        field(e, "final_event")?,
+    )?;
     match (outcome.finish_reason.as_deref(), field(e, "finish_reason")?) {
         (None, Value::Null) => {}
         (Some(got), Value::String(want)) => same_text("finish_reason", got, want)?,
         (got, want) => bail!("finish_reason: got {got:?}, want {want:?}"),
     }
-    same_text("signed_output", &outcome.signed_output, text(e, "signed_output")?)?;
+    same_text(
+        "signed_output",
+        &outcome.signed_output,
+        text(e, "signed_output")?,
+    )?;
     ensure!(outcome.frames == frames.len(), "frame count differs");
     Ok(())
 }
@@ -340,7 +370,10 @@ fn keccak_case(case: &Value) -> Result<()> {
         h.update(a);
         h.update(b);
         let streamed = h.finalize();
-        ensure!(streamed == keccak256(&msg), "incremental and one-shot hashes differ");
+        ensure!(
+            streamed == keccak256(&msg),
+            "incremental and one-shot hashes differ"
+        );
         streamed
     };
     ensure!(
