@@ -8,15 +8,22 @@
 //! the answer, single-shot or as a chunked SSE stream. The relay checks a bearer
 //! token, forwards the ciphertext over HTTP and can misbehave on command ([`Fault`]).
 //!
-//! ```no_run
-//! let sim = og_sim::Sim::start()?;                 // enclave + relay on ephemeral ports
-//! let client = sim.client()?;                      // an og_relay::RelayClient for it
-//! let body = og_canon::parse(r#"{"model": "m", "messages": [{"role": "user", "content": "hi"}]}"#)?;
-//! let answer = client.chat_completion(&body)?;     // verified against the enclave's key
-//! assert_eq!(answer.content(), "You said: hi");
+//! The README's ten-line example, run as a doc test:
 //!
+//! ```
+//! let sim = og_sim::Sim::start()?;                       // enclave + relay on 127.0.0.1
+//! let client = og_relay::RelayClient::builder(&sim.relay_url(), sim.tee_endpoint())
+//!     .auth(og_relay::BearerToken::new(og_sim::DEFAULT_TOKEN))
+//!     .build()?;
+//! let body = og_canon::parse(r#"{"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hello!"}]}"#)?;
+//! let answer = client.chat_completion(&body)?;            // sealed, relayed, opened, verified
+//! println!("{}", answer.content());                       // "You said: Hello!"
+//! println!("signed by {} at {}", answer.proof().tee_id(), answer.proof().timestamp());
+//! let stream = client.stream_chat_completion(&body)?;     // read as it arrives, verified at the end
+//! assert_eq!(stream.content(), answer.content());
+//! # assert_eq!(answer.content(), "You said: Hello!");
 //! sim.set_fault(Some(og_sim::Fault::FlipBit { offset: 40 }));
-//! assert!(client.chat_completion(&body).is_err()); // tampering never verifies
+//! assert!(client.chat_completion(&body).is_err());        // tampering never verifies
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
