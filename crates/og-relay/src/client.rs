@@ -252,7 +252,8 @@ impl RelayClient {
         let limit = self.inner.limits.max_response_bytes;
         let body = response.into_body();
         check_declared_length(&body, limit)?;
-        let ciphertext = read_bounded(body.into_reader(), limit)?;
+        let declared = body.content_length();
+        let ciphertext = read_bounded(body.into_reader(), limit, declared)?;
         let plaintext = Zeroizing::new(sealed.context.open(&ciphertext)?);
         verify_single(&plaintext, &sealed.request_hash, &self.inner.endpoint)
     }

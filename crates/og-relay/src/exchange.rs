@@ -153,14 +153,40 @@ fn compact_json(v: &Value) -> String {
 }
 
 /// Reads a whole single-shot body, refusing (without buffering) anything over `limit`.
-pub(crate) fn read_bounded(mut reader: impl Read, limit: u64) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    let mut taken = (&mut reader).take(limit.saturating_add(1));
-    taken.read_to_end(&mut out).map_err(from_io)?;
-    if out.len() as u64 > limit {
-        return Err(Error::ResponseTooLarge { limit });
+///
+/// A declared length (already checked against `limit`) is allocated once; otherwise
+/// the buffer grows geometrically but never past `limit`, so the peak is at most
+/// twice the limit while it grows (old and new buffer), never three times.
+pub(crate) fn read_bounded(
+    mut reader: impl Read,
+    limit: u64,
+    declared: Option<u64>,
+) -> Result<Vec<u8>, Error> {
+    let cap_limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let first = declared.map_or(0, |n| usize::try_from(n).unwrap_or(0).min(cap_limit));
+    let mut out = Vec::with_capacity(first);
+    let mut buf = [0u8; READ_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(from_io(e)),
+        };
+        let len = out.len().saturating_add(n);
+        if len > cap_limit {
+            return Err(Error::ResponseTooLarge { limit });
+        }
+        if out.capacity() < len {
+            let grown = out
+                .capacity()
+                .saturating_mul(2)
+                .max(64 * 1024)
+                .min(cap_limit);
+            out.reserve_exact(grown.max(len) - out.len());
+        }
+        out.extend_from_slice(buf.get(..n).unwrap_or_default());
     }
-    Ok(out)
 }
 
 /// Fails early when the declared `Content-Length` is over `limit`.
@@ -264,15 +290,26 @@ mod tests {
 
     #[test]
     fn bounded_read_refuses_one_byte_over() {
-        assert_eq!(read_bounded(&b"abcd"[..], 4).unwrap(), b"abcd");
+        assert_eq!(read_bounded(&b"abcd"[..], 4, None).unwrap(), b"abcd");
+        assert_eq!(read_bounded(&b"abcd"[..], 4, Some(4)).unwrap(), b"abcd");
         assert!(matches!(
-            read_bounded(&b"abcde"[..], 4),
+            read_bounded(&b"abcde"[..], 4, None),
             Err(Error::ResponseTooLarge { limit: 4 })
         ));
         // An endless body stops at the limit.
         assert!(matches!(
-            read_bounded(std::io::repeat(0), 1 << 20),
+            read_bounded(std::io::repeat(0), 1 << 20, None),
             Err(Error::ResponseTooLarge { .. })
         ));
+        // A body longer than it declared is still cut at the limit.
+        assert!(matches!(
+            read_bounded(std::io::repeat(0), 1 << 20, Some(10)),
+            Err(Error::ResponseTooLarge { .. })
+        ));
+        // Growth never allocates past the limit.
+        let body = vec![1u8; 300_000];
+        let got = read_bounded(&body[..], 300_000, None).unwrap();
+        assert_eq!(got, body);
+        assert!(got.capacity() <= 300_000, "{}", got.capacity());
     }
 }
