@@ -13,10 +13,16 @@ fn the_readme_example_is_the_tested_one() {
         .expect("README.md has a ```rust block")
         .lines()
         .collect();
-    assert!(block.len() >= 8, "the README example is too short: {block:?}");
+    assert!(
+        block.len() >= 8,
+        "the README example is too short: {block:?}"
+    );
     let doc: Vec<String> = lib
         .lines()
-        .filter_map(|l| l.strip_prefix("//! ").or_else(|| (l == "//!").then_some("")))
+        .filter_map(|l| {
+            l.strip_prefix("//! ")
+                .or_else(|| (l == "//!").then_some(""))
+        })
         .map(str::to_owned)
         .collect();
     let start = doc
