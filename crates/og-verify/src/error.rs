@@ -64,7 +64,7 @@ pub enum VerifyError {
 
     /// The gateway signed a different request than the one we sent (step 4).
     #[error(
-        "request hash mismatch: the gateway signed a different request than the one sent (computed {computed}, signed {signed}); the hex must be lower-case, `0x` optional"
+        "request hash mismatch: the gateway signed a different request than the one sent (computed {computed}, signed {signed}); if the digits agree but the case differs, the gateway wrote upper-case hex (the reference compares case-sensitively); otherwise compare the canonical request bytes (og canon)"
     )]
     RequestHashMismatch {
         /// Keccak-256 of the canonical request bytes, lower-case hex.
@@ -75,7 +75,7 @@ pub enum VerifyError {
 
     /// The content does not hash to the signed output hash (step 5).
     #[error(
-        "output hash mismatch: the response content is not the signed output (computed {computed}, signed {signed}); the hex must be lower-case, `0x` optional"
+        "output hash mismatch: the response content is not the output the enclave signed (computed {computed}, signed {signed}): the answer was altered on the way, or, if the digits agree but the case differs, the gateway wrote upper-case hex (the reference compares case-sensitively)"
     )]
     OutputHashMismatch {
         /// Keccak-256 of the UTF-8 output, lower-case hex.
