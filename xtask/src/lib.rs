@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod demo;
+pub mod fuzz;
 pub mod pyenv;
 
 use std::path::PathBuf;

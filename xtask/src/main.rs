@@ -12,6 +12,8 @@ commands:
                                 target/og-python), then `cargo nextest run --workspace` and the doc tests
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
   demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
+  fuzz [--seconds N] [TARGET...] build and run the fuzz targets in fuzz/ (needs cargo-fuzz);
+                                `fuzz seeds` regenerates fuzz/seeds from the vectors
 ";
 
 fn main() -> ExitCode {
@@ -58,6 +60,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xtask demo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("fuzz") => match xtask::fuzz::main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask fuzz: {e:#}");
                 ExitCode::FAILURE
             }
         },
