@@ -80,7 +80,8 @@ impl ResponseKeys {
     }
 }
 
-fn check_len(what: &'static str, len: usize, expected: usize) -> Result<(), Error> {
+/// `Ok` when `len == expected`, else [`Error::BadLength`] naming `what`.
+pub(crate) fn check_len(what: &'static str, len: usize, expected: usize) -> Result<(), Error> {
     if len == expected {
         Ok(())
     } else {

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::aead::ResponseAead;
+use crate::aead::{ResponseAead, check_len};
 use crate::chunked::{ChunkLimits, ChunkedDecrypter, ChunkedEncrypter};
 use crate::suite::{MAX_RESPONSE_NONCE_LEN, X25519_KEY_LEN};
 use crate::{Error, Suite};
@@ -36,20 +36,9 @@ impl Secrets {
         chunked_response_secret: &[u8],
     ) -> Result<Secrets, Error> {
         let n = suite.response_nonce_len();
-        let check = |what: &'static str, len: usize, expected: usize| {
-            if len == expected {
-                Ok(())
-            } else {
-                Err(Error::BadLength {
-                    what,
-                    len,
-                    expected,
-                })
-            }
-        };
-        check("enc", enc.len(), X25519_KEY_LEN)?;
-        check("the response secret", response_secret.len(), n)?;
-        check(
+        check_len("enc", enc.len(), X25519_KEY_LEN)?;
+        check_len("the response secret", response_secret.len(), n)?;
+        check_len(
             "the chunked response secret",
             chunked_response_secret.len(),
             n,

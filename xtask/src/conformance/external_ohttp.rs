@@ -39,8 +39,8 @@
 //!   `invalid` cases (none in the file today) must be refused by both paths.
 
 use super::Report;
-use super::ohttp::{chunk_nonce, decrypt_pieces, expect_failure, request_info};
-use super::util::{eq, eq_bytes, hex_field, str_field, u64_field};
+use super::ohttp::{chunk_nonce, decrypt_pieces, expect_failure, request_info, seal_frames};
+use super::util::{eq, eq_bytes, hex_field, hex_list, str_field, u64_field};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use og_ohttp_core::{
     ChunkLimits, ClientRequest, KeyConfig, LABEL_CHUNKED_RESPONSE, LABEL_REQUEST, Recipient,
@@ -60,19 +60,6 @@ fn array<'a>(v: &'a J, key: &str) -> Result<&'a Vec<J>> {
     v.get(key)
         .and_then(J::as_array)
         .ok_or_else(|| anyhow!("field `{key}` missing or not an array"))
-}
-
-fn hex_list(v: &J, key: &str) -> Result<Vec<Vec<u8>>> {
-    array(v, key)?
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let s = x
-                .as_str()
-                .ok_or_else(|| anyhow!("`{key}[{i}]` is not a string"))?;
-            hex::decode(s).with_context(|| format!("`{key}[{i}]` is not hex"))
-        })
-        .collect()
 }
 
 fn top_cases(text: &str) -> Result<Vec<J>> {
@@ -469,15 +456,7 @@ fn draft_response(case: &J) -> Result<()> {
     let unused = vec![0u8; secret.len()];
 
     let server = ServerResponse::from_secrets(suite, &enc, &unused, &secret)?;
-    let mut encrypter = server.chunked_encrypter(&nonce)?;
-    let (last, rest) = frames
-        .split_last()
-        .ok_or_else(|| anyhow!("no response chunks"))?;
-    let mut pieces = Vec::new();
-    for f in rest {
-        pieces.push(encrypter.seal_chunk(f)?);
-    }
-    pieces.push(encrypter.seal_final(last)?);
+    let pieces = seal_frames(&server, &nonce, &frames)?;
     ensure!(pieces.len() == encapsulated.len(), "chunk counts differ");
     for (i, (got, want)) in pieces
         .iter()

@@ -8,7 +8,8 @@
 
 use super::Report;
 use super::util::{
-    cases, check_category, eq, eq_bytes, expected_error, hex_field, name, str_field, u64_field,
+    cases, check_category, eq, eq_bytes, expected_error, hex_field, hex_list, name, str_field,
+    u64_field,
 };
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use og_ohttp_core::{
@@ -325,19 +326,23 @@ fn split_at_offsets<'a>(stream: &'a [u8], offsets: &[usize]) -> Result<Vec<&'a [
     Ok(pieces)
 }
 
-fn hex_list(v: &J, key: &str) -> Result<Vec<Vec<u8>>> {
-    v.get(key)
-        .and_then(J::as_array)
-        .ok_or_else(|| anyhow!("field `{key}` missing or not an array"))?
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let s = x
-                .as_str()
-                .ok_or_else(|| anyhow!("`{key}[{i}]` is not a string"))?;
-            hex::decode(s).with_context(|| format!("`{key}[{i}]` is not hex"))
-        })
-        .collect()
+/// Seals `frames` as one chunked response (the last as the final chunk): one sealed
+/// piece per frame, the first carrying the response nonce.
+pub(crate) fn seal_frames(
+    server: &ServerResponse,
+    nonce: &[u8],
+    frames: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>> {
+    let mut encrypter = server.chunked_encrypter(nonce)?;
+    let (last, rest) = frames
+        .split_last()
+        .ok_or_else(|| anyhow!("no frames to encrypt"))?;
+    let mut pieces = Vec::with_capacity(frames.len());
+    for f in rest {
+        pieces.push(encrypter.seal_chunk(f)?);
+    }
+    pieces.push(encrypter.seal_final(last)?);
+    Ok(pieces)
 }
 
 /// `aead_nonce XOR i`, the 12-byte big-endian counter of chunk `i`.
@@ -458,15 +463,7 @@ fn chunked_case(case: &J) -> Result<()> {
     // reference_encoding: our encrypter reproduces the stream byte for byte.
     if case.get("reference_encoding").and_then(J::as_bool) == Some(true) {
         let server = ServerResponse::from_secrets(suite, &enc, &unused, &secret)?;
-        let mut encrypter = server.chunked_encrypter(&nonce)?;
-        let (last, rest) = frames
-            .split_last()
-            .ok_or_else(|| anyhow!("no frames to encrypt"))?;
-        let mut out = Vec::new();
-        for f in rest {
-            out.extend(encrypter.seal_chunk(f)?);
-        }
-        out.extend(encrypter.seal_final(last)?);
+        let out = seal_frames(&server, &nonce, &frames)?.concat();
         eq_bytes("re-encrypted stream", &out, &stream)?;
     }
     Ok(())

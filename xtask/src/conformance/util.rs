@@ -33,6 +33,22 @@ pub(crate) fn hex_field(v: &J, key: &str) -> Result<Vec<u8>> {
     hex::decode(str_field(v, key)?).with_context(|| format!("field `{key}` is not hex"))
 }
 
+/// An array of hex strings decoded to bytes.
+pub(crate) fn hex_list(v: &J, key: &str) -> Result<Vec<Vec<u8>>> {
+    v.get(key)
+        .and_then(J::as_array)
+        .ok_or_else(|| anyhow!("field `{key}` missing or not an array"))?
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let s = x
+                .as_str()
+                .ok_or_else(|| anyhow!("`{key}[{i}]` is not a string"))?;
+            hex::decode(s).with_context(|| format!("`{key}[{i}]` is not hex"))
+        })
+        .collect()
+}
+
 /// An unsigned integer field.
 pub(crate) fn u64_field(v: &J, key: &str) -> Result<u64> {
     v.get(key)
