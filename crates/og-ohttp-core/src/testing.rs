@@ -335,6 +335,16 @@ pub fn response_keys(
     })
 }
 
+/// The response AEAD seam keyed for `aead_id` (an unknown id is `unsupported_suite`).
+fn keyed(aead_id: u16, key: &[u8], nonce: &[u8]) -> Result<ResponseAead, Error> {
+    let alg = AeadAlg::from_id(aead_id).ok_or(Error::UnsupportedSuite {
+        kem_id: KEM_X25519_HKDF_SHA256,
+        kdf_id: KDF_HKDF_SHA256,
+        aead_id,
+    })?;
+    ResponseAead::new(alg, key, nonce)
+}
+
 /// Seals through the response AEAD seam (message counter 0): ciphertext || tag.
 pub fn aead_seal(
     aead_id: u16,
@@ -343,12 +353,7 @@ pub fn aead_seal(
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let alg = AeadAlg::from_id(aead_id).ok_or(Error::UnsupportedSuite {
-        kem_id: KEM_X25519_HKDF_SHA256,
-        kdf_id: KDF_HKDF_SHA256,
-        aead_id,
-    })?;
-    let a = ResponseAead::new(alg, key, nonce)?;
+    let a = keyed(aead_id, key, nonce)?;
     let mut out = Vec::new();
     a.seal_append(0, aad, plaintext, &mut out)?;
     Ok(out)
@@ -362,12 +367,7 @@ pub fn aead_open(
     aad: &[u8],
     sealed: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let alg = AeadAlg::from_id(aead_id).ok_or(Error::UnsupportedSuite {
-        kem_id: KEM_X25519_HKDF_SHA256,
-        kdf_id: KDF_HKDF_SHA256,
-        aead_id,
-    })?;
-    let a = ResponseAead::new(alg, key, nonce)?;
+    let a = keyed(aead_id, key, nonce)?;
     let mut out = alloc::vec![0u8; sealed.len().saturating_sub(crate::suite::AEAD_TAG_LEN)];
     a.open_to(0, aad, sealed, &mut out)?;
     Ok(out)

@@ -62,6 +62,27 @@ fn array<'a>(v: &'a J, key: &str) -> Result<&'a Vec<J>> {
         .ok_or_else(|| anyhow!("field `{key}` missing or not an array"))
 }
 
+/// Checks the response key schedule (salt, prk, AEAD key and nonce) against the case,
+/// and returns it.
+fn check_response_keys(
+    case: &J,
+    suite: Suite,
+    secret: &[u8],
+    enc: &[u8],
+    nonce: &[u8],
+) -> Result<testing::ResponseKeySchedule> {
+    eq_bytes("salt", &[enc, nonce].concat(), &hex_field(case, "salt")?)?;
+    let keys = testing::response_keys(suite, secret, enc, nonce)?;
+    eq_bytes("prk", &keys.prk, &hex_field(case, "prk")?)?;
+    eq_bytes("aead_key", &keys.aead_key, &hex_field(case, "aead_key")?)?;
+    eq_bytes(
+        "aead_nonce",
+        &keys.aead_nonce,
+        &hex_field(case, "aead_nonce")?,
+    )?;
+    Ok(keys)
+}
+
 fn top_cases(text: &str) -> Result<Vec<J>> {
     super::util::cases(text)
 }
@@ -311,19 +332,7 @@ fn rfc9458_response(case: &J) -> Result<()> {
         &nonce.len(),
         &suite.response_nonce_len(),
     )?;
-    eq_bytes(
-        "salt",
-        &[&enc[..], &nonce[..]].concat(),
-        &hex_field(case, "salt")?,
-    )?;
-    let keys = testing::response_keys(suite, &secret, &enc, &nonce)?;
-    eq_bytes("prk", &keys.prk, &hex_field(case, "prk")?)?;
-    eq_bytes("aead_key", &keys.aead_key, &hex_field(case, "aead_key")?)?;
-    eq_bytes(
-        "aead_nonce",
-        &keys.aead_nonce,
-        &hex_field(case, "aead_nonce")?,
-    )?;
+    check_response_keys(case, suite, &secret, &enc, &nonce)?;
     let plaintext = hex_field(case, "response_plaintext")?;
     let response = hex_field(case, "response")?;
     let unused = vec![0u8; secret.len()];
@@ -430,19 +439,7 @@ fn draft_response(case: &J) -> Result<()> {
     let enc = hex_field(case, "enc")?;
     let secret = hex_field(case, "chunked_response_secret")?;
     let nonce = hex_field(case, "response_nonce")?;
-    eq_bytes(
-        "salt",
-        &[&enc[..], &nonce[..]].concat(),
-        &hex_field(case, "salt")?,
-    )?;
-    let keys = testing::response_keys(suite, &secret, &enc, &nonce)?;
-    eq_bytes("prk", &keys.prk, &hex_field(case, "prk")?)?;
-    eq_bytes("aead_key", &keys.aead_key, &hex_field(case, "aead_key")?)?;
-    eq_bytes(
-        "aead_nonce",
-        &keys.aead_nonce,
-        &hex_field(case, "aead_nonce")?,
-    )?;
+    let keys = check_response_keys(case, suite, &secret, &enc, &nonce)?;
     for (i, want) in hex_list(case, "response_chunk_nonces")?.iter().enumerate() {
         eq_bytes(
             &format!("chunk nonce {i}"),
