@@ -100,6 +100,28 @@ pub enum Error {
     /// The relay URL is unusable.
     #[error("invalid relay URL: {0}")]
     InvalidUrl(String),
+    /// The registry's RPC node could not be reached, timed out, sent more than
+    /// [`crate::registry::RegistryLimits::max_response_bytes`], or answered with a
+    /// JSON-RPC error (a revert included).
+    #[error("the registry's RPC node {url} failed: {message}")]
+    Rpc {
+        /// The RPC URL that was called.
+        url: String,
+        /// What went wrong, at most [`MAX_MESSAGE_CHARS`] characters.
+        message: String,
+    },
+    /// The registry's configuration is unusable (an RPC URL that is not http(s), an
+    /// address that is not 20 bytes of hex or fails its EIP-55 checksum).
+    #[error("invalid registry configuration: {0}")]
+    InvalidRegistry(String),
+    /// The registry returned bytes that are not what the contract's ABI says (offsets
+    /// outside the buffer, truncated data, wrong types).
+    #[error("the registry returned malformed data: {0}")]
+    RegistryData(String),
+    /// No TEE in the registry satisfies the selection (nothing OHTTP-capable, a PCR or
+    /// tee_id pin that matches nothing). The message says what the registry holds.
+    #[error("no usable TEE: {0}")]
+    NoTee(String),
     /// The authentication provider failed or returned a header that cannot be sent.
     /// The message never contains a header value.
     #[error("relay authentication: {0}")]
@@ -112,7 +134,8 @@ impl Error {
     /// `Ohttp` and `Verification` pass on their cause's category (`aead`, `truncated`,
     /// `output_hash_mismatch`, ...); the others are `relay_error`, `transport`,
     /// `timeout`, `response_too_large`, `malformed_inner`, `missing_final_event`,
-    /// `unsupported_request`, `invalid_endpoint`, `invalid_url` and `auth`.
+    /// `unsupported_request`, `invalid_endpoint`, `invalid_url`, `auth`, `rpc`,
+    /// `invalid_registry`, `registry_data` and `no_tee`.
     ///
     /// ```
     /// let e = og_relay::Error::Relay { status: 401, message: "bad token".into() };
@@ -132,11 +155,15 @@ impl Error {
             Error::InvalidEndpoint(_) => "invalid_endpoint",
             Error::InvalidUrl(_) => "invalid_url",
             Error::Auth(_) => "auth",
+            Error::Rpc { .. } => "rpc",
+            Error::RegistryData(_) => "registry_data",
+            Error::InvalidRegistry(_) => "invalid_registry",
+            Error::NoTee(_) => "no_tee",
         }
     }
 
     /// True when a fresh attempt (possibly through another TEE) may succeed: transport
-    /// failures, timeouts, and relay statuses 408, 429, 500, 502, 503 and 504.
+    /// failures, timeouts, RPC node failures, and relay statuses 408, 429, 500, 502, 503 and 504.
     ///
     /// Integrity failures (`Ohttp`, `Verification`, `MissingFinalEvent`,
     /// `MalformedInner`) are not retryable: they mean someone on the path misbehaved.
@@ -149,7 +176,7 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(_) | Error::Timeout(_) => true,
+            Error::Transport(_) | Error::Timeout(_) | Error::Rpc { .. } => true,
             Error::Relay { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
             _ => false,
         }

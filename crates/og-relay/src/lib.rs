@@ -79,8 +79,18 @@
 //!
 //! No [`Error`] variant holds unverified model content, not even in `Debug`.
 //!
+//! # Finding a TEE
+//!
+//! [`ConfidentialClient`] is the one-call form: with the default `registry` feature it
+//! finds an attested TEE in the on-chain registry ([`registry`]), keeps it fresh and
+//! fails over; or it takes an explicit [`TeeEndpoint`].
+//!
 //! # Features
 //!
+//! - `registry` (on by default): the on-chain registry ([`registry`] module: alloy
+//!   bindings, decoding, selection, resolver) and the registry-backed
+//!   [`ConfidentialClient`]. Turn default features off when you bring your own
+//!   [`TeeEndpoint`]s: alloy and tokio are then not compiled.
 //! - `test-vectors` (off by default): adds
 //!   [`RelayClientBuilder::ephemeral_key_for_tests`](crate::RelayClientBuilder) to pin
 //!   the OHTTP ephemeral key, for reproducing recorded exchanges. Never enable it
@@ -90,15 +100,21 @@
 
 mod auth;
 mod client;
+mod confidential;
 mod endpoint;
 mod error;
 mod exchange;
 mod record;
+#[cfg(feature = "registry")]
+pub mod registry;
 mod response;
 mod stream;
 
 pub use auth::{AuthProvider, BearerToken};
 pub use client::{Limits, RELAY_PATH, RelayClient, RelayClientBuilder};
+pub use confidential::{
+    ChatOptions, ConfidentialClient, ConfidentialClientBuilder, build_chat_body, gateway_model,
+};
 pub use endpoint::{OhttpConfig, TeeEndpoint};
 pub use error::{Error, MAX_MESSAGE_CHARS, TimeoutKind};
 pub use response::VerifiedChatResponse;
@@ -114,12 +130,16 @@ mod assertions {
 
     const fn send_sync_clone<T: Send + Sync + Clone>() {}
     const fn send<T: Send>() {}
+    const fn send_sync<T: Send + Sync>() {}
 
     // A server can share one client between threads.
     const _: () = send_sync_clone::<RelayClient>();
     const _: () = send_sync_clone::<TeeEndpoint>();
     const _: () = send_sync_clone::<VerifiedChatResponse>();
     const _: () = send_sync_clone::<VerifiedStream>();
+    const _: () = send_sync::<ConfidentialClient>();
+    #[cfg(feature = "registry")]
+    const _: () = send_sync::<registry::Resolver>();
     // A progressive stream can be handed to another thread.
     const _: () = send::<UnverifiedStream>();
 }

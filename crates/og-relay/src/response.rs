@@ -15,6 +15,7 @@ pub struct VerifiedChatResponse {
     body: Value,
     content: String,
     proof: TeeProof,
+    frames: Option<Vec<String>>,
 }
 
 impl VerifiedChatResponse {
@@ -35,9 +36,29 @@ impl VerifiedChatResponse {
         &self.proof
     }
 
+    /// For an answer that was streamed (and verified whole before being returned):
+    /// its decrypted SSE frames, ready to replay. `None` for a single-shot answer.
+    pub fn stream_frames(&self) -> Option<&[String]> {
+        self.frames.as_deref()
+    }
+
     /// The body, content and proof, by value.
     pub fn into_parts(self) -> (Value, String, TeeProof) {
         (self.body, self.content, self.proof)
+    }
+}
+
+impl From<crate::VerifiedStream> for VerifiedChatResponse {
+    /// A verified stream as one answer: the body is its signed final event, the
+    /// frames are kept ([`VerifiedChatResponse::stream_frames`]).
+    fn from(stream: crate::VerifiedStream) -> Self {
+        let (frames, content, final_event, proof) = stream.into_verified_parts();
+        VerifiedChatResponse {
+            body: final_event,
+            content,
+            proof,
+            frames: Some(frames),
+        }
     }
 }
 
@@ -102,6 +123,7 @@ pub(crate) fn verify_single(
         endpoint.host(),
     )?;
     Ok(VerifiedChatResponse {
+        frames: None,
         body,
         content,
         proof,

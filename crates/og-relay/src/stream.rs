@@ -67,6 +67,10 @@ impl VerifiedStream {
         &self.proof
     }
 
+    pub(crate) fn into_verified_parts(self) -> (Vec<String>, String, Value, TeeProof) {
+        (self.frames, self.content, self.final_event, self.proof)
+    }
+
     /// The frames by value (to replay them without copying).
     pub fn into_frames(self) -> Vec<String> {
         self.frames

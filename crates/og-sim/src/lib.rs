@@ -36,6 +36,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod chain;
 mod enclave;
 pub mod faults;
 mod http;
@@ -148,12 +149,12 @@ impl SimBuilder {
                 Arc::clone(&fault),
             )),
         )?;
+        let routes = Arc::new(Mutex::new(vec![(keys.tee_id().to_string(), enclave_url)]));
         let relay = http::Server::start(
             TcpListener::bind(&self.relay_addr)?,
             Arc::new(relay::RelayState::new(
                 self.token.clone(),
-                keys.tee_id().to_string(),
-                enclave_url,
+                Arc::clone(&routes),
                 Arc::clone(&fault),
             )),
         )?;
@@ -163,6 +164,7 @@ impl SimBuilder {
             keys,
             model,
             fault,
+            routes,
             token: self.token,
         })
     }
@@ -176,6 +178,7 @@ pub struct Sim {
     keys: Arc<EnclaveKeys>,
     model: Arc<Model>,
     fault: Arc<Mutex<Option<Fault>>>,
+    routes: Arc<Mutex<Vec<(String, String)>>>,
     token: Option<String>,
 }
 
@@ -234,6 +237,28 @@ impl Sim {
             builder = builder.auth(og_relay::BearerToken::new(token));
         }
         Ok(builder.build()?)
+    }
+
+    /// Makes the relay forward requests for `tee_id` to the enclave at `enclave_url`
+    /// (another sim's [`Sim::enclave_url`], or an address that refuses connections),
+    /// as a real relay would after reading the registry. Requests for a TEE without a
+    /// route get a 404.
+    ///
+    /// ```
+    /// let (a, b) = (og_sim::Sim::start()?, og_sim::Sim::start()?);
+    /// a.route(b.keys().tee_id(), &b.enclave_url());
+    /// let via_a = og_relay::RelayClient::builder(&a.relay_url(), b.tee_endpoint())
+    ///     .auth(og_relay::BearerToken::new(og_sim::DEFAULT_TOKEN))
+    ///     .build()?;
+    /// let body = og_canon::parse(r#"{"model": "m", "messages": [{"role": "user", "content": "hi"}]}"#).unwrap();
+    /// assert_eq!(via_a.chat_completion(&body)?.proof().tee_id(), b.keys().tee_id().to_string());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn route(&self, tee_id: &og_verify::TeeId, enclave_url: &str) {
+        let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = tee_id.to_string();
+        routes.retain(|(known, _)| !known.eq_ignore_ascii_case(&id));
+        routes.push((id, enclave_url.trim_end_matches('/').to_owned()));
     }
 
     /// Sets (or with `None` clears) the fault applied to every following exchange.

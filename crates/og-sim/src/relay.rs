@@ -21,8 +21,9 @@ const MAX_STALL: Duration = Duration::from_secs(600);
 
 pub(crate) struct RelayState {
     pub(crate) token: Option<String>,
-    pub(crate) tee_id: String,
-    pub(crate) enclave_url: String,
+    /// `(tee_id, enclave base URL)`: where ciphertext for each TEE goes (a real relay
+    /// reads this from the registry). The sim's own enclave first.
+    pub(crate) routes: Arc<Mutex<Vec<(String, String)>>>,
     pub(crate) fault: Arc<Mutex<Option<Fault>>>,
     agent: ureq::Agent,
 }
@@ -30,8 +31,7 @@ pub(crate) struct RelayState {
 impl RelayState {
     pub(crate) fn new(
         token: Option<String>,
-        tee_id: String,
-        enclave_url: String,
+        routes: Arc<Mutex<Vec<(String, String)>>>,
         fault: Arc<Mutex<Option<Fault>>>,
     ) -> Self {
         let agent = ureq::Agent::config_builder()
@@ -42,8 +42,7 @@ impl RelayState {
             .into();
         RelayState {
             token,
-            tee_id,
-            enclave_url,
+            routes,
             fault,
             agent,
         }
@@ -80,9 +79,16 @@ impl RelayState {
             }
         }
         let tee_id = header(&parts, "x-tee-id");
-        if !tee_id.eq_ignore_ascii_case(&self.tee_id) {
+        let Some(enclave_url) = self
+            .routes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(id, _)| tee_id.eq_ignore_ascii_case(id))
+            .map(|(_, url)| url.clone())
+        else {
             return json_error(404, &format!("unknown TEE {tee_id:?}"));
-        }
+        };
         let fault = self.current_fault();
         if let Some(Fault::Status { status, json }) = fault {
             return if json {
@@ -109,7 +115,7 @@ impl RelayState {
         let (head_tx, head_rx) = oneshot::channel();
         let state = Arc::clone(&self);
         tokio::task::spawn_blocking(move || {
-            state.pump(&forwarded, &body, fault, chunked, head_tx, tx);
+            state.pump(&enclave_url, &forwarded, &body, fault, chunked, head_tx, tx);
         });
         match head_rx.await {
             Ok(Ok((status, content_type))) => http::channel_response(status, &content_type, rx),
@@ -119,8 +125,10 @@ impl RelayState {
     }
 
     /// Posts to the enclave and streams its answer into `tx`, applying `fault`.
+    #[allow(clippy::too_many_arguments)]
     fn pump(
         &self,
+        enclave_url: &str,
         headers: &[(String, String)],
         body: &Bytes,
         fault: Option<Fault>,
@@ -128,7 +136,7 @@ impl RelayState {
         head: oneshot::Sender<Result<(u16, String), String>>,
         tx: BodySender,
     ) {
-        let url = format!("{}{ENCLAVE_PATH}", self.enclave_url);
+        let url = format!("{enclave_url}{ENCLAVE_PATH}");
         let mut request = self.agent.post(&url);
         for (k, v) in headers {
             request = request.header(k, v);
