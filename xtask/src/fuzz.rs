@@ -32,6 +32,7 @@ pub const TARGETS: &[&str] = &[
     "build_inner_request",
     "sse_accumulator",
     "verify_response",
+    "registry_decoder",
 ];
 
 /// The vector cases whose keys the targets use (must match `fuzz/src/lib.rs`).
@@ -799,6 +800,8 @@ fn build_seeds(root: &Path) -> Result<Seeds> {
         seeds.add("pyjson", &label, t.into_bytes());
     }
 
+    registry_seeds(root, &mut seeds)?;
+
     // sse_accumulator: every frame set, with the default limits and with small ones.
     for (i, (label, frames)) in frame_sets.iter().enumerate() {
         seeds.add("sse_accumulator", label, sse_input(frames, 0));
@@ -811,6 +814,82 @@ fn build_seeds(root: &Path) -> Result<Seeds> {
         }
     }
     Ok(seeds)
+}
+
+/// registry_decoder: `getActiveTEEs` / `getTEE` return data for records built from
+/// the vectors' keys, one malformed in each way PROTOCOL §6 names.
+fn registry_seeds(root: &Path, seeds: &mut Seeds) -> Result<()> {
+    use og_sim::chain::{RecordOhttp, TeeRecord, encode_active_tees, encode_tee};
+    let key = read_cases(root, "verify.json")?
+        .iter()
+        .find_map(|c| c.get("spki_der").and_then(J::as_str).map(str::to_owned))
+        .ok_or_else(|| anyhow!("verify.json: no key case with spki_der"))?;
+    let key = hex::decode(key)?;
+    let ohttp_public = Recipient::derive(1, Suite::X25519_SHA256_CHACHA20POLY1305, b"registry")
+        .public_key()
+        .to_vec();
+    let config = KeyConfig::new(1, 0x0020, &ohttp_public, &[(1, 3)])?;
+    let good = TeeRecord {
+        endpoint: "https://tee.example".into(),
+        public_key: key,
+        tls_certificate: b"cert".to_vec(),
+        pcr_hash: [0xaa; 32],
+        tee_type: 0,
+        enabled: true,
+        heartbeat: 1_795_000_000,
+        ohttp: Some(RecordOhttp {
+            key_id: 1,
+            kem_id: 0x20,
+            kdf_id: 1,
+            aead_id: 3,
+            public_key: ohttp_public,
+            key_config: config.to_bytes(),
+        }),
+        payment_address: [0x11; 20],
+    };
+    let mut variants = vec![("good", good.clone())];
+    let mut v = good.clone();
+    v.ohttp = None;
+    variants.push(("no-ohttp", v));
+    let mut v = good.clone();
+    if let Some(o) = v.ohttp.as_mut() {
+        o.public_key.truncate(31);
+        o.key_config.clear();
+    }
+    variants.push(("short-key", v));
+    let mut v = good.clone();
+    if let Some(o) = v.ohttp.as_mut() {
+        o.key_id = 9;
+    }
+    variants.push(("config-disagrees", v));
+    let mut v = good.clone();
+    v.endpoint.clear();
+    variants.push(("empty-endpoint", v));
+    let mut v = good.clone();
+    v.tls_certificate.clear();
+    variants.push(("no-tls", v));
+    let mut v = good.clone();
+    v.tee_type = 1;
+    variants.push(("validator", v));
+    let mut v = good.clone();
+    v.public_key.truncate(40);
+    variants.push(("bad-signing-key", v));
+    for (label, record) in &variants {
+        seeds.add(
+            "registry_decoder",
+            &format!("active-{label}"),
+            encode_active_tees(std::slice::from_ref(record)),
+        );
+        seeds.add(
+            "registry_decoder",
+            &format!("tee-{label}"),
+            encode_tee(record),
+        );
+    }
+    let all: Vec<TeeRecord> = variants.into_iter().map(|(_, r)| r).collect();
+    seeds.add("registry_decoder", "active-all", encode_active_tees(&all));
+    seeds.add("registry_decoder", "active-empty", encode_active_tees(&[]));
+    Ok(())
 }
 
 /// Rewrites `fuzz/seeds/<target>/` for every target; returns (files, bytes) per target.

@@ -60,6 +60,10 @@ sol! {
     }
 
     #[allow(missing_docs)]
+    function getActiveTEEs(uint8 teeType) external view returns (MockTeeInfo[] memory);
+    #[allow(missing_docs)]
+    function getTEE(bytes32 teeId) external view returns (MockTeeInfo memory);
+    #[allow(missing_docs)]
     function setTEE(bytes32 teeId, MockTeeInfo info, bool isActive) external;
     #[allow(missing_docs)]
     function setActive(bytes32 teeId, bool isActive) external;
@@ -346,6 +350,27 @@ impl TeeRecord {
             },
         }
     }
+}
+
+/// The return data of `getActiveTEEs` listing `records`, ABI-encoded as the contract
+/// returns it (for decoder tests and fuzz seeds without a node).
+///
+/// ```
+/// let keys = og_sim::EnclaveKeys::generate(1)?;
+/// let record = og_sim::chain::TeeRecord::for_keys(&keys, "https://tee.example");
+/// let data = og_sim::chain::encode_active_tees(&[record]);
+/// let tees = og_relay::registry::decode_active_tees(&data)?;
+/// assert_eq!(tees[0].tee_id(), keys.tee_id());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn encode_active_tees(records: &[TeeRecord]) -> Vec<u8> {
+    let infos: Vec<MockTeeInfo> = records.iter().map(TeeRecord::info).collect();
+    getActiveTEEsCall::abi_encode_returns(&infos)
+}
+
+/// The return data of `getTEE` for `record`, ABI-encoded.
+pub fn encode_tee(record: &TeeRecord) -> Vec<u8> {
+    getTEECall::abi_encode_returns(&record.info())
 }
 
 /// The mock `TEERegistry`, deployed on an [`Anvil`].

@@ -9,12 +9,13 @@
 //! executor.
 
 use core::task::{Context, Poll};
-use std::io::Read;
 
 use alloy_json_rpc::{RequestPacket, ResponsePacket};
 use alloy_transport::{TransportError, TransportErrorKind, TransportFut};
 
 use super::RegistryLimits;
+use crate::exchange::read_bounded;
+use crate::{Error, TimeoutKind};
 
 /// Why an RPC call failed below JSON-RPC (kept typed so the registry can say so).
 #[derive(Debug, thiserror::Error)]
@@ -68,33 +69,35 @@ impl BoundedHttp {
         if !(200..300).contains(&status) {
             return Err(RpcFailure::Status { status });
         }
-        let mut body = response.into_body();
-        if body.content_length().is_some_and(|n| n > self.max_bytes) {
+        let body = response.into_body();
+        let declared = body.content_length();
+        if declared.is_some_and(|n| n > self.max_bytes) {
             return Err(RpcFailure::TooLarge(self.max_bytes));
         }
-        let mut out = Vec::new();
-        body.as_reader()
-            .take(self.max_bytes + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| failure(ureq::Error::from(e)))?;
-        if out.len() as u64 > self.max_bytes {
-            return Err(RpcFailure::TooLarge(self.max_bytes));
-        }
-        Ok(out)
+        // The relay client's bounded reader: capacity never grows past the limit.
+        read_bounded(body.into_reader(), self.max_bytes, declared).map_err(|e| match e {
+            Error::ResponseTooLarge { limit } => RpcFailure::TooLarge(limit),
+            Error::Timeout(TimeoutKind::Connect) => RpcFailure::Timeout(CONNECT_TIMEOUT),
+            Error::Timeout(TimeoutKind::Read) => RpcFailure::Timeout(READ_TIMEOUT),
+            Error::Timeout(_) => RpcFailure::Timeout(TOTAL_TIMEOUT),
+            other => RpcFailure::Connection(other.to_string()),
+        })
     }
 }
+
+const CONNECT_TIMEOUT: &str = "connecting took longer than RegistryLimits::connect_timeout";
+const READ_TIMEOUT: &str = "the node went silent for longer than RegistryLimits::read_timeout";
+const TOTAL_TIMEOUT: &str = "the call took longer than RegistryLimits::total_timeout";
 
 fn failure(e: ureq::Error) -> RpcFailure {
     match e {
         ureq::Error::Timeout(t) => RpcFailure::Timeout(match t {
-            ureq::Timeout::Resolve | ureq::Timeout::Connect => {
-                "connecting took longer than RegistryLimits::connect_timeout"
-            }
-            ureq::Timeout::Global => "the call took longer than RegistryLimits::total_timeout",
-            _ => "the node went silent for longer than RegistryLimits::read_timeout",
+            ureq::Timeout::Resolve | ureq::Timeout::Connect => CONNECT_TIMEOUT,
+            ureq::Timeout::Global => TOTAL_TIMEOUT,
+            _ => READ_TIMEOUT,
         }),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            RpcFailure::Timeout("the node went silent for longer than RegistryLimits::read_timeout")
+            RpcFailure::Timeout(READ_TIMEOUT)
         }
         other => RpcFailure::Connection(other.to_string()),
     }
