@@ -4,6 +4,7 @@
 pub mod conformance;
 pub mod demo;
 pub mod fuzz;
+pub mod load;
 pub mod pyenv;
 
 use std::path::PathBuf;

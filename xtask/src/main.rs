@@ -14,6 +14,9 @@ commands:
   demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
   fuzz [--seconds N] [TARGET...] build and run the fuzz targets in fuzz/ (needs cargo-fuzz);
                                 `fuzz seeds` regenerates fuzz/seeds from the vectors
+  load [--clients N] [--seconds S] [--json PATH] [--debug]
+                                og serve under N concurrent clients (default 200, 10 s): every
+                                answer verified and matched, p50/p99 added latency, RSS
 ";
 
 fn main() -> ExitCode {
@@ -67,6 +70,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("xtask fuzz: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("load") => match xtask::load::main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask load: {e:#}");
                 ExitCode::FAILURE
             }
         },
