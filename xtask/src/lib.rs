@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod demo;
+pub mod evm;
 pub mod fuzz;
 pub mod load;
 pub mod pyenv;

@@ -9,7 +9,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test                          the whole test suite: prepares the Python oracles (a venv in
-                                target/og-python), then `cargo nextest run --workspace` and the doc tests
+                                target/og-python) and anvil + solc (npm, target/evm-tools), then
+                                `cargo nextest run --workspace` and the doc tests
+  contracts [--check]           recompile the mock TEERegistry (crates/og-sim/contracts) with solc-js;
+                                --check fails when the committed artifact differs
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
   demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
   fuzz [--seconds N] [TARGET...] build and run the fuzz targets in fuzz/ (needs cargo-fuzz);
@@ -66,6 +69,20 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("contracts") => {
+            let check = match &args[1..] {
+                [] => false,
+                [flag] if flag == "--check" => true,
+                other => return usage_error(&format!("unknown arguments {other:?}")),
+            };
+            match xtask::evm::contracts(&workspace_root(), check) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask contracts: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some("fuzz") => match xtask::fuzz::main(&args[1..]) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -95,6 +112,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     use anyhow::{Context, bail};
     let root = workspace_root();
     let python = xtask::pyenv::ensure(&root)?;
+    let evm = xtask::evm::ensure(&root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let run = |args: &[&str]| -> anyhow::Result<()> {
         let status = std::process::Command::new(&cargo)
@@ -102,6 +120,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             .args(if args[0] == "nextest" { extra } else { &[] })
             .current_dir(&root)
             .env("OG_PYTHON", &python)
+            .env("OG_ANVIL", &evm.anvil)
             .status()
             .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
         if !status.success() {

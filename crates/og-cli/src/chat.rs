@@ -151,7 +151,11 @@ pub fn run(args: &ChatArgs, json: bool) -> Result<(), Failure> {
 }
 
 /// `--unverified-stream`: print as it arrives, verdict at the end.
-fn unverified(client: &og_relay::RelayClient, body: &Value, json: bool) -> Result<(), Failure> {
+fn unverified(
+    client: &og_relay::ConfidentialClient,
+    body: &Value,
+    json: bool,
+) -> Result<(), Failure> {
     let stream = client.stream_chat_completion_unverified(body)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | 0 | success (for `og verify`: verified) |
 //! | 1 | verification or integrity failure: the answer was not verified |
-//! | 2 | usage or input error (bad arguments, unreadable or invalid files, unsupported request, `og tees`) |
+//! | 2 | usage or input error (bad arguments, unreadable or invalid files, unsupported request, a registry that cannot be configured) |
 //! | 3 | relay, network or service failure (relay error status, unreachable relay, timeout, cannot bind) |
 
 use std::fmt;
@@ -77,7 +77,10 @@ impl From<og_relay::Error> for Failure {
             E::Ohttp(_) | E::MalformedInner(_) | E::Verification(_) | E::MissingFinalEvent => {
                 NOT_VERIFIED
             }
-            E::UnsupportedRequest(_) | E::InvalidEndpoint(_) | E::InvalidUrl(_) => USAGE,
+            E::UnsupportedRequest(_)
+            | E::InvalidEndpoint(_)
+            | E::InvalidUrl(_)
+            | E::InvalidRegistry(_) => USAGE,
             _ => SERVICE,
         };
         Failure {

@@ -11,7 +11,10 @@
 //! | `og verify` | [`verify`] | re-checks a saved exchange or proof offline |
 //! | `og canon` | [`canon`] | JSON Lines of request bodies in, wire/canonical/hash out |
 //! | `og dev` | [`dev`] | the simulated enclave and relay (og-sim) plus `og serve`, offline |
-//! | `og tees` | [`tees`] | not available yet (no on-chain registry): says so |
+//! | `og tees` | [`tees`] | the on-chain registry's TEEs, usable or why not |
+//!
+//! Options shared by several commands live in [`options`]; a JSON configuration
+//! file can set them ([`config`]).
 //!
 //! Nothing here weakens the library's promise: model output reaches the caller only
 //! after og-relay verified the enclave's signature, except through
@@ -24,6 +27,7 @@
 
 pub mod canon;
 pub mod chat;
+pub mod config;
 pub mod dev;
 pub mod exit;
 pub mod json;

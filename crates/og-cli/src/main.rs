@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use og_cli::{Failure, canon, chat, dev, serve, tees, verify};
 
 const AFTER_HELP: &str = "\
@@ -12,8 +12,9 @@ Start here: `og dev --demo` runs a verified chat through a simulated enclave and
 Exit codes: 0 ok (verified), 1 not verified (integrity or verification failure),
 2 usage or input error, 3 relay, network or service failure.
 
-The on-chain TEE registry is not supported yet: give the TEE to trust as a record
-file with --tee FILE (`og dev` writes an example to target/og-dev-tee.json).";
+The TEE comes from the on-chain registry (--rpc-url, --registry; pin it with --pcr or
+--tee-id), or from a TEE record file with --tee FILE (`og dev` writes an example to
+target/og-dev-tee.json). Options also come from a JSON config file: --config FILE.";
 
 /// Verified, private LLM inference on OpenGradient's TEE network.
 ///
@@ -28,6 +29,12 @@ struct Cli {
     /// Machine-readable output: JSON on stdout.
     #[arg(long, global = true)]
     json: bool,
+
+    /// Read options from this JSON file (keys: relay, tee, token_file, rpc_url,
+    /// registry, tee_type, pcr_hash, tee_id, refresh, the timeouts and limits, host,
+    /// port, models). Flags and environment variables override it.
+    #[arg(long, global = true, value_name = "FILE", env = og_cli::config::CONFIG_ENV)]
+    config: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -53,12 +60,29 @@ enum Command {
     /// A simulated enclave and relay (og-sim) plus `og serve`, offline; --demo runs a
     /// verified chat through it all and exits.
     Dev(dev::DevArgs),
-    /// List the registry's TEEs: not available yet (no registry support); use --tee FILE.
-    Tees,
+    /// The on-chain registry's active TEEs: tee_id, endpoint, type, OHTTP capability,
+    /// key id, PCR hash, last heartbeat, and whether each can be used (or why not).
+    Tees(tees::TeesArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(path) = og_cli::config::config_path(&args) {
+        let command = Cli::command();
+        let takes = |sub: &str, flag: &str| {
+            command
+                .find_subcommand(sub)
+                .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(flag)))
+        };
+        args = match og_cli::config::apply(args, &path, takes) {
+            Ok(a) => a,
+            Err(f) => {
+                eprintln!("og: {f}");
+                return f.exit_code();
+            }
+        };
+    }
+    let cli = Cli::parse_from(args);
     // The demo provokes a refused answer on purpose: its warning is expected there.
     let quiet_demo = matches!(&cli.command, Command::Dev(a) if a.demo) && cli.verbose == 0;
     og_cli::logging::init_level(if quiet_demo {
@@ -75,7 +99,7 @@ fn main() -> ExitCode {
         },
         Command::Canon(a) => run_canon(a),
         Command::Dev(a) => dev::run(a, cli.json),
-        Command::Tees => tees::run(),
+        Command::Tees(a) => tees::run(a, cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use og_relay::{BearerToken, Limits, RelayClient, TeeEndpoint};
+use og_relay::registry::{
+    DEFAULT_REGISTRY_ADDRESS, DEFAULT_RPC_URL, Registry, RegistryLimits, Selection, TeeType,
+};
+use og_relay::{BearerToken, ConfidentialClient, Limits, PcrHash, TeeEndpoint, TeeId};
 
 use crate::Failure;
 
@@ -68,10 +71,14 @@ pub struct RelayArgs {
     pub relay: Option<String>,
 
     /// The TEE record (JSON: tee_id, endpoint, signing_public_key, ohttp, pcr_hash), as
-    /// `og dev` and `og-sim --tee-file` write it. Required: the on-chain registry is
-    /// not supported yet.
+    /// `og dev` and `og-sim --tee-file` write it: a self-hosted or pinned enclave,
+    /// instead of the on-chain registry.
     #[arg(long, value_name = "FILE", env = "OG_TEE_FILE")]
     pub tee: Option<PathBuf>,
+
+    /// Registry, PCR and tee_id pins.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 
     /// The relay's bearer token (default: the OG_RELAY_TOKEN environment variable).
     /// Never logged. Prefer --token-file or the variable: arguments are visible to
@@ -142,45 +149,160 @@ impl RelayArgs {
             .map(|t| Secret(t.trim().to_owned())))
     }
 
-    /// Reads the TEE record (`--tee`).
+    /// Reads the TEE record (`--tee`), if one is given, and checks it against the pins.
     ///
     /// # Errors
-    /// A usage failure when `--tee` is missing, or the file is unreadable or invalid.
-    pub fn tee_endpoint(&self) -> Result<TeeEndpoint, Failure> {
+    /// A usage failure when the file is unreadable or invalid, or a pin does not match.
+    pub fn tee_endpoint(&self) -> Result<Option<TeeEndpoint>, Failure> {
         let Some(path) = &self.tee else {
-            return Err(Failure::usage(
-                "--tee FILE is required: the on-chain TEE registry is not supported yet, so \
-                 the TEE to trust comes from a TEE record file (try `og dev`, which writes one)",
-            ));
+            return Ok(None);
         };
-        read_tee_record(path)
+        let tee = read_tee_record(path)?;
+        if let Some(id) = &self.registry.tee_id
+            && id != tee.tee_id()
+        {
+            return Err(Failure::usage(format!(
+                "{}: the record's tee_id is {}, not the pinned --tee-id {id}",
+                path.display(),
+                tee.tee_id()
+            )));
+        }
+        if let Some(pcr) = &self.registry.pcr
+            && !tee.pcr_hash().is_some_and(|p| pcr.matches(p))
+        {
+            return Err(Failure::usage(format!(
+                "{}: the record's pcr_hash is {}, not the pinned --pcr {pcr}",
+                path.display(),
+                tee.pcr_hash()
+                    .map_or("absent".to_owned(), ToString::to_string)
+            )));
+        }
+        Ok(Some(tee))
     }
 
-    /// Builds the relay client for these options.
+    /// Builds the client: for the TEE record (`--tee`), else for the registry's
+    /// selection (which reads the registry now).
     ///
     /// # Errors
-    /// A usage failure for a missing or invalid relay URL, TEE record or token file.
-    pub fn client(&self) -> Result<RelayClient, Failure> {
+    /// A usage failure for a missing or invalid relay URL, TEE record, token file or
+    /// registry option; a service failure when the registry cannot be read or has no
+    /// usable TEE.
+    pub fn client(&self) -> Result<ConfidentialClient, Failure> {
         let Some(relay) = self.relay.as_deref() else {
             return Err(Failure::usage(
                 "--relay URL is required (or OG_RELAY_URL); for an offline simulator run `og dev`",
             ));
         };
-        let tee = self.tee_endpoint()?;
-        let mut builder = RelayClient::builder(relay, tee).limits(self.limits());
+        let mut builder = ConfidentialClient::builder(relay).limits(self.limits());
         match self.token()? {
             Some(token) => builder = builder.auth(BearerToken::new(token.expose())),
             None => tracing::info!("no relay token given: requests are sent without one"),
         }
+        builder = match self.tee_endpoint()? {
+            Some(tee) => builder.tee(tee),
+            None => builder
+                .registry(self.registry.registry()?)
+                .selection(self.registry.selection())
+                .refresh_interval(self.registry.refresh),
+        };
         let client = builder.build().map_err(Failure::from)?;
-        tracing::info!(
-            relay = client.url(),
-            tee_id = %client.endpoint().tee_id(),
-            endpoint = client.endpoint().endpoint(),
-            "relay client ready"
-        );
+        if let Some(tee) = client.tee() {
+            tracing::info!(
+                relay = client.relay_url(),
+                tee_id = %tee.tee_id(),
+                endpoint = tee.endpoint(),
+                source = if self.tee.is_some() { "tee record" } else { "registry" },
+                "client ready"
+            );
+        }
         Ok(client)
     }
+}
+
+/// Where the on-chain TEE registry is.
+#[derive(clap::Args, Clone, Debug)]
+pub struct RegistryLocation {
+    /// The RPC URL of the chain the TEE registry lives on.
+    #[arg(long, value_name = "URL", env = "OG_RPC_URL", default_value = DEFAULT_RPC_URL)]
+    pub rpc_url: String,
+
+    /// The TEERegistry contract address.
+    #[arg(long = "registry", value_name = "ADDRESS", env = "OG_REGISTRY_ADDRESS", default_value = DEFAULT_REGISTRY_ADDRESS)]
+    pub address: String,
+
+    /// Seconds allowed for one registry call.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub rpc_timeout: Duration,
+}
+
+impl RegistryLocation {
+    /// The registry these options name.
+    ///
+    /// # Errors
+    /// A usage failure for an RPC URL or address that does not parse.
+    pub fn registry(&self) -> Result<Registry, Failure> {
+        let limits = RegistryLimits {
+            read_timeout: self.rpc_timeout,
+            total_timeout: self.rpc_timeout,
+            connect_timeout: self.rpc_timeout.min(Duration::from_secs(10)),
+            ..RegistryLimits::default()
+        };
+        Registry::with_limits(&self.rpc_url, &self.address, limits).map_err(Failure::from)
+    }
+}
+
+/// Which registry to read, and what to pin (used when no `--tee` record is given).
+#[derive(clap::Args, Clone, Debug)]
+pub struct RegistryArgs {
+    /// Where the registry is.
+    #[command(flatten)]
+    pub location: RegistryLocation,
+
+    /// The TEE type to select (0 = LLM proxy, 1 = validator).
+    #[arg(long, value_name = "N", env = "OG_TEE_TYPE", default_value_t = 0)]
+    pub tee_type: u8,
+
+    /// Use only TEEs whose registered PCR hash (enclave measurement) is this.
+    #[arg(long, value_name = "HEX", env = "OG_PCR_HASH", value_parser = parse_pcr)]
+    pub pcr: Option<PcrHash>,
+
+    /// Use only this TEE.
+    #[arg(long, value_name = "HEX", env = "OG_TEE_ID", value_parser = parse_tee_id)]
+    pub tee_id: Option<TeeId>,
+
+    /// Seconds between re-reads of the registry (og serve re-reads in the background).
+    #[arg(long = "refresh", value_name = "SECONDS", env = "OG_REFRESH", default_value = "300", value_parser = parse_seconds)]
+    pub refresh: Duration,
+}
+
+impl RegistryArgs {
+    /// The registry these options name.
+    ///
+    /// # Errors
+    /// A usage failure for an RPC URL or address that does not parse.
+    pub fn registry(&self) -> Result<Registry, Failure> {
+        self.location.registry()
+    }
+
+    /// The selection policy (type and pins).
+    pub fn selection(&self) -> Selection {
+        let mut s = Selection::new().tee_type(TeeType::from(self.tee_type));
+        if let Some(p) = self.pcr {
+            s = s.pin_pcr(p);
+        }
+        if let Some(id) = self.tee_id {
+            s = s.pin_tee_id(id);
+        }
+        s
+    }
+}
+
+fn parse_pcr(text: &str) -> Result<PcrHash, String> {
+    PcrHash::parse(text.trim()).map_err(|e| e.to_string())
+}
+
+fn parse_tee_id(text: &str) -> Result<TeeId, String> {
+    TeeId::parse(text.trim()).map_err(|e| e.to_string())
 }
 
 /// Reads and checks a TEE record file.

@@ -48,7 +48,7 @@ pub struct ListenArgs {
 
 impl ListenArgs {
     /// The proxy configuration around `client`.
-    pub fn config(&self, client: og_relay::RelayClient) -> ProxyConfig {
+    pub fn config(&self, client: impl Into<og_relay::ConfidentialClient>) -> ProxyConfig {
         ProxyConfig {
             models: self.models.clone(),
             max_body_bytes: self.max_body_bytes,
@@ -125,8 +125,20 @@ pub fn export_lines(proxy: &Proxy, api_key_required: bool) -> String {
 /// Usage failures for the relay options, a service failure when binding fails.
 pub fn run(args: &ServeArgs, json: bool) -> Result<(), Failure> {
     let client = args.relay.client()?;
-    let tee = client.endpoint().clone();
-    let relay_url = client.url().to_owned();
+    let tee = client
+        .tee()
+        .ok_or_else(|| Failure::service("no TEE selected"))?;
+    let relay_url = client.relay_url().to_owned();
+    let source = if client.resolver().is_some() {
+        format!(
+            "registry {} at {}, re-read every {}s",
+            args.relay.registry.location.address,
+            args.relay.registry.location.rpc_url,
+            args.relay.registry.refresh.as_secs()
+        )
+    } else {
+        "TEE record".to_owned()
+    };
     let proxy = args.listen.start(args.listen.config(client), true)?;
     if json {
         println!(
@@ -137,6 +149,7 @@ pub fn run(args: &ServeArgs, json: bool) -> Result<(), Failure> {
                 ("tee_id", tee.tee_id().to_string().into()),
                 ("endpoint", tee.endpoint().into()),
                 ("relay", relay_url.into()),
+                ("tee_source", source.into()),
             ]))
         );
     } else {
@@ -145,7 +158,7 @@ pub fn run(args: &ServeArgs, json: bool) -> Result<(), Failure> {
             tee.tee_id(),
             tee.endpoint()
         );
-        println!("relay: {relay_url}");
+        println!("relay: {relay_url}; TEE from {source}");
         println!("listening on {}", proxy.url());
         print!("{}", export_lines(&proxy, args.listen.api_key.is_some()));
         println!("(Ctrl-C to stop)");

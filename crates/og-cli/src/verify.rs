@@ -68,6 +68,23 @@ pub struct VerifyArgs {
     /// Also require this tee_id (0x + 64 hex digits).
     #[arg(long, value_name = "TEE_ID")]
     pub expect_tee_id: Option<String>,
+
+    /// Trust the signing key the on-chain registry records for --expect-tee-id
+    /// (`getTEE`; a TEE since retired still verifies its old answers).
+    #[arg(long, requires = "expect_tee_id", conflicts_with_all = ["tee", "signing_key"])]
+    pub from_registry: bool,
+
+    /// Where the registry is (with --from-registry).
+    #[command(flatten)]
+    pub registry: Option<crate::options::RegistryLocation>,
+}
+
+fn default_location() -> crate::options::RegistryLocation {
+    crate::options::RegistryLocation {
+        rpc_url: og_relay::registry::DEFAULT_RPC_URL.to_owned(),
+        address: og_relay::registry::DEFAULT_REGISTRY_ADDRESS.to_owned(),
+        rpc_timeout: std::time::Duration::from_secs(30),
+    }
 }
 
 /// Why an exchange did not verify: the failed check and its message.
@@ -422,6 +439,25 @@ fn trusted_key(args: &VerifyArgs) -> Result<(Option<SigningKey>, Option<String>)
         let key = SigningKey::from_pem(&text)
             .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
         return Ok((Some(key), None));
+    }
+    if args.from_registry {
+        let id = args
+            .expect_tee_id
+            .as_deref()
+            .ok_or_else(|| Failure::usage("--from-registry needs --expect-tee-id TEE_ID"))?;
+        let id = TeeId::parse(id).map_err(|e| Failure::usage(format!("--expect-tee-id: {e}")))?;
+        let location = args.registry.clone().unwrap_or_else(default_location);
+        let record = location
+            .registry()?
+            .tee_blocking(&id)
+            .map_err(Failure::from)?;
+        let key = SigningKey::from_spki_der(record.signing_key_der()).map_err(|e| {
+            Failure::service(format!(
+                "the registry's signing key for {id} is unusable: {e}"
+            ))
+        })?;
+        tracing::info!(tee_id = %id, enabled = record.enabled(), "signing key read from the registry");
+        return Ok((Some(key), Some(record.url().to_owned())));
     }
     Ok((None, None))
 }

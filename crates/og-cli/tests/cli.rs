@@ -16,6 +16,13 @@ fn og() -> Command {
         "OG_TEE_FILE",
         "OG_MODEL",
         "OG_PROXY_API_KEY",
+        "OG_RPC_URL",
+        "OG_REGISTRY_ADDRESS",
+        "OG_TEE_TYPE",
+        "OG_PCR_HASH",
+        "OG_TEE_ID",
+        "OG_REFRESH",
+        "OG_CONFIG",
     ] {
         c.env_remove(var);
     }
@@ -88,24 +95,50 @@ fn every_command_has_help() {
     assert_eq!(code(&o), 2);
 }
 
-#[test]
-fn tees_is_not_available_yet() {
-    let o = run(&["tees"], b"");
-    assert_eq!(code(&o), 2);
-    assert!(
-        text(&o.stderr).contains("registry support is not built yet"),
-        "{}",
-        text(&o.stderr)
-    );
-    assert!(text(&o.stderr).contains("--tee FILE"));
+/// A URL on which nothing listens.
+fn refusing_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
 }
 
 #[test]
-fn serve_and_chat_need_a_tee_record() {
-    let o = run(&["chat", "--relay", "http://127.0.0.1:9", "hi"], b"");
-    assert_eq!(code(&o), 2);
+fn tees_with_a_registry_node_that_is_down_fails_clearly() {
+    let rpc = refusing_url();
+    let o = run(&["tees", "--rpc-url", &rpc], b"");
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
     assert!(
-        text(&o.stderr).contains("--tee FILE is required"),
+        text(&o.stderr).contains(&format!("the registry's RPC node {rpc} failed")),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&["tees", "--registry", "0x1234"], b"");
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("invalid registry configuration"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn without_a_tee_record_chat_and_serve_use_the_registry() {
+    let rpc = refusing_url();
+    let o = run(
+        &[
+            "chat",
+            "--relay",
+            "http://127.0.0.1:9",
+            "--rpc-url",
+            &rpc,
+            "hi",
+        ],
+        b"",
+    );
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("registry's RPC node"),
         "{}",
         text(&o.stderr)
     );
@@ -121,6 +154,58 @@ fn serve_and_chat_need_a_tee_record() {
     );
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("cannot read the TEE record"));
+}
+
+#[test]
+fn a_config_file_sets_options_and_flags_override_it() {
+    let sim = Sim::start().unwrap();
+    let dir = temp_dir("config");
+    let tee = write(&dir, "tee.json", sim.tee_endpoint().to_record_json());
+    let token = write(&dir, "token", format!("{}\n", og_sim::DEFAULT_TOKEN));
+    let config = write(
+        &dir,
+        "og.json",
+        format!(
+            r#"{{"relay": "{}", "tee": "{tee}", "token_file": "{token}", "total_timeout": 20}}"#,
+            sim.relay_url()
+        ),
+    );
+    let o = run(&["chat", "--config", &config, "from the config"], b"");
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).trim(), "You said: from the config");
+    // A flag beats the file: a wrong relay given on the command line is used.
+    let o = run(
+        &[
+            "chat",
+            "--config",
+            &config,
+            "--relay",
+            &refusing_url(),
+            "hi",
+        ],
+        b"",
+    );
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    // The environment names the file too.
+    let o = og()
+        .args(["chat", "via env"])
+        .env("OG_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    // A token in the file is refused without echoing it; unknown keys are named.
+    let bad = write(&dir, "bad.json", r#"{"token": "s3cret-token"}"#);
+    let o = run(&["chat", "--config", &bad, "hi"], b"");
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("token_file") && !text(&o.stderr).contains("s3cret"));
+    let typo = write(&dir, "typo.json", r#"{"rellay": "x"}"#);
+    let o = run(&["chat", "--config", &typo, "hi"], b"");
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("unknown key \"rellay\""),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

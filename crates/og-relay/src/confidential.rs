@@ -71,7 +71,7 @@ pub fn gateway_model(model: &str) -> &str {
 /// let messages = [og_canon::parse(r#"{"role": "user", "content": "Hi"}"#).unwrap()];
 /// let body = build_chat_body("openai/gpt-4.1", &messages, &ChatOptions::default());
 /// assert_eq!(
-///     og_canon::to_python_json(&body),
+///     og_canon::to_python_json(&body, false),
 ///     r#"{"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100, "temperature": 0.0}"#
 /// );
 /// ```
@@ -281,6 +281,18 @@ impl ConfidentialClientBuilder {
     }
 }
 
+impl From<RelayClient> for ConfidentialClient {
+    /// A client for the relay client's TEE (no registry, no failover).
+    fn from(client: RelayClient) -> Self {
+        ConfidentialClient {
+            relay_url: client.url().to_owned(),
+            auth: None,
+            limits: *client.limits(),
+            source: Source::Fixed(client),
+        }
+    }
+}
+
 fn relay_client(
     url: &str,
     tee: TeeEndpoint,
@@ -361,6 +373,30 @@ impl ConfidentialClient {
     /// As [`ConfidentialClient::chat`].
     pub fn stream_chat_completion(&self, body: &Value) -> Result<crate::VerifiedStream, Error> {
         self.with_client(|c| c.stream_chat_completion(body))
+    }
+
+    /// **UNVERIFIED** progressive streaming, as
+    /// [`RelayClient::stream_chat_completion_unverified`]: frames are yielded before the
+    /// signature is checked. Fails over (registry) only on errors before the first
+    /// byte of the answer.
+    ///
+    /// # Errors
+    /// As [`RelayClient::stream_chat_completion_unverified`].
+    pub fn stream_chat_completion_unverified(
+        &self,
+        body: &Value,
+    ) -> Result<crate::UnverifiedStream, Error> {
+        self.with_client(|c| c.stream_chat_completion_unverified(body))
+    }
+
+    /// The registry resolver behind this client (`None` for an explicit TEE): a
+    /// server refreshes it in the background with [`Resolver::refresh`](crate::registry::Resolver::refresh).
+    #[cfg(feature = "registry")]
+    pub fn resolver(&self) -> Option<&Arc<crate::registry::Resolver>> {
+        match &self.source {
+            Source::Fixed(_) => None,
+            Source::Registry { resolver, .. } => Some(resolver.resolver()),
+        }
     }
 
     /// Runs `exchange` with the current TEE's client; with the registry, a

@@ -105,10 +105,18 @@ impl ApiError {
             E::UnsupportedRequest(inner) => {
                 ApiError::bad_request(format!("unsupported request: {inner}")).with_code(code)
             }
-            E::InvalidEndpoint(_) | E::InvalidUrl(_) => ApiError::new(
+            E::InvalidEndpoint(_)
+            | E::InvalidUrl(_)
+            | E::NoTee(_)
+            | E::Rpc { .. }
+            | E::RegistryData(_)
+            | E::InvalidRegistry(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service_unavailable_error",
-                format!("no usable TEE: {e}"),
+                match e {
+                    E::NoTee(_) => e.to_string(),
+                    _ => format!("no usable TEE: {e}"),
+                },
             )
             .with_code(code),
             E::Auth(_) => ApiError::new(

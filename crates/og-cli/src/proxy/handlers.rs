@@ -113,7 +113,7 @@ pub(crate) async fn chat(
                 "the proxy is shutting down",
             )
         })?;
-    let client = state.client.clone();
+    let client = Arc::clone(&state.client);
     let joined = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         if stream {
@@ -227,17 +227,27 @@ pub(crate) fn model(state: &State, id: &str) -> Result<Response<Body>, ApiError>
 
 /// `GET /health`.
 pub(crate) fn health(state: &State) -> Response<Body> {
-    let tee = state.client.endpoint();
-    let pcr = tee.pcr_hash().map(ToString::to_string);
+    let tee = state.client.tee();
+    let pcr = tee
+        .as_ref()
+        .and_then(|t| t.pcr_hash())
+        .map(ToString::to_string);
+    let tee_id = tee.as_ref().map(|t| t.tee_id().to_string());
+    let source = if state.client.resolver().is_some() {
+        "registry"
+    } else {
+        "tee_record"
+    };
     json_response(
         StatusCode::OK,
         &obj([
-            ("status", "ok".into()),
+            ("status", if tee.is_some() { "ok" } else { "no_tee" }.into()),
             ("verified_only", true.into()),
-            ("tee_id", tee.tee_id().to_string().into()),
-            ("endpoint", tee.endpoint().into()),
+            ("tee_id", opt_str(tee_id.as_deref())),
+            ("endpoint", opt_str(tee.as_ref().map(|t| t.endpoint()))),
             ("pcr_hash", opt_str(pcr.as_deref())),
-            ("relay", state.client.url().into()),
+            ("tee_source", source.into()),
+            ("relay", state.client.relay_url().into()),
             ("version", env!("CARGO_PKG_VERSION").into()),
         ]),
     )

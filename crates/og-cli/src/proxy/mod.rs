@@ -38,7 +38,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use og_relay::RelayClient;
+use og_relay::ConfidentialClient;
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::options::Secret;
@@ -62,8 +62,9 @@ pub const PLACEHOLDER_API_KEY: &str = "og-local";
 /// How the proxy runs.
 #[derive(Clone, Debug)]
 pub struct ProxyConfig {
-    /// The relay client every request goes through (shared; cheap to clone).
-    pub client: RelayClient,
+    /// The client every request goes through: one TEE, or the registry's selection
+    /// (refreshed in the background, failing over on transport errors).
+    pub client: Arc<ConfidentialClient>,
     /// The models `/v1/models` lists (empty: [`GENERIC_MODEL`]).
     pub models: Vec<String>,
     /// The largest request body accepted, in bytes.
@@ -77,10 +78,10 @@ pub struct ProxyConfig {
 }
 
 impl ProxyConfig {
-    /// The defaults around `client`.
-    pub fn new(client: RelayClient) -> Self {
+    /// The defaults around `client` (a `RelayClient` or a `ConfidentialClient`).
+    pub fn new(client: impl Into<ConfidentialClient>) -> Self {
         ProxyConfig {
-            client,
+            client: Arc::new(client.into()),
             models: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
@@ -92,11 +93,33 @@ impl ProxyConfig {
 
 /// What the request handlers share.
 pub(crate) struct State {
-    pub(crate) client: RelayClient,
+    pub(crate) client: Arc<ConfidentialClient>,
     pub(crate) models: Vec<String>,
     pub(crate) max_body_bytes: usize,
     pub(crate) api_key: Option<Secret>,
     pub(crate) permits: Arc<Semaphore>,
+}
+
+/// Re-reads the registry every refresh interval while the proxy runs (nothing to do
+/// for an explicit TEE). A failed re-read keeps the current TEE; a TEE that left the
+/// registry or rotated its keys is replaced before the next request.
+async fn refresh_registry(client: Arc<ConfidentialClient>) {
+    let Some(resolver) = client.resolver().cloned() else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(resolver.interval());
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await; // the first tick is immediate; the client just selected
+    loop {
+        ticks.tick().await;
+        match resolver.refresh().await {
+            Ok(og_relay::registry::Refresh::Kept(id)) => {
+                tracing::debug!(tee_id = %id, "registry re-read: TEE kept")
+            }
+            Ok(outcome) => tracing::info!(?outcome, "registry re-read"),
+            Err(e) => tracing::warn!("registry re-read failed: {e}"),
+        }
+    }
 }
 
 /// A running proxy; dropping it stops it (gracefully) and waits for its thread.
@@ -142,17 +165,20 @@ impl Proxy {
             api_key: config.api_key,
             permits: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
         });
+        let refresher = Arc::clone(&state.client);
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name(format!("og-proxy {addr}"))
             .spawn(move || {
                 runtime.block_on(async move {
+                    let refresh = tokio::spawn(refresh_registry(refresher));
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
                             serve(listener, state, shutdown(stopped, handle_signals), grace).await;
                         }
                         Err(e) => tracing::error!("cannot listen on {addr}: {e}"),
                     }
+                    refresh.abort();
                 });
                 // Relay calls still running in spawn_blocking are left to finish alone.
                 runtime.shutdown_timeout(Duration::from_secs(1));

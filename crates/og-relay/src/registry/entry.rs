@@ -110,6 +110,7 @@ pub struct RegisteredTee {
     payment_address: [u8; 20],
     ohttp_key_id: Option<u8>,
     ohttp_key_len: usize,
+    signing_key_der: Vec<u8>,
     endpoint: Result<TeeEndpoint, Unusable>,
 }
 
@@ -164,6 +165,13 @@ impl RegisteredTee {
         self.ohttp_key_id
     }
 
+    /// The signing key bytes as stored on-chain (DER SubjectPublicKeyInfo, unchecked;
+    /// their Keccak-256 is the tee_id). To re-check an old answer of a TEE whose
+    /// record is no longer usable for new requests.
+    pub fn signing_key_der(&self) -> &[u8] {
+        &self.signing_key_der
+    }
+
     /// True when the TEE registered a 32-byte OHTTP key (PROTOCOL §6's definition).
     pub fn ohttp_capable(&self) -> bool {
         self.ohttp_key_len == 32
@@ -216,6 +224,7 @@ impl RegisteredTee {
             payment_address: info.paymentAddress.0.0,
             ohttp_key_id: has_ohttp.then_some(ohttp.keyId),
             ohttp_key_len: ohttp.publicKey.len(),
+            signing_key_der: info.publicKey.to_vec(),
             endpoint,
         }
     }

@@ -116,6 +116,11 @@ impl Resolver {
         self
     }
 
+    /// The refresh interval.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// The registry read.
     pub fn registry(&self) -> &Registry {
         &self.registry
