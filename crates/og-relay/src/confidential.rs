@@ -2,7 +2,9 @@
 //! (from the registry or given) in, verified chat answers out.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(feature = "registry")]
+use std::sync::Mutex;
 
 use og_canon::{Map, Number, Value};
 
@@ -155,7 +157,10 @@ enum Source {
 /// ```
 pub struct ConfidentialClient {
     relay_url: String,
+    // Used to build clients for newly selected TEEs (registry only).
+    #[cfg_attr(not(feature = "registry"), allow(dead_code))]
     auth: Option<SharedAuth>,
+    #[cfg_attr(not(feature = "registry"), allow(dead_code))]
     limits: Limits,
     source: Source,
 }
