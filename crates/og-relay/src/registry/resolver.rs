@@ -141,8 +141,9 @@ impl Resolver {
     ///
     /// # Errors
     /// [`Error::Rpc`] / [`Error::RegistryData`] when the registry cannot be read and
-    /// nothing is cached (a failed periodic re-read keeps the cached TEE, with a
-    /// `warn` log); [`Error::NoTee`] when nothing passes the selection.
+    /// nothing is cached (a failed periodic re-read keeps the cached TEE for another
+    /// interval, with a `warn` log); [`Error::NoTee`] when nothing passes the
+    /// selection.
     pub async fn endpoint(&self) -> Result<TeeEndpoint, Error> {
         {
             let state = self.lock();
@@ -156,13 +157,22 @@ impl Resolver {
             Ok(_) => self
                 .current()
                 .ok_or_else(|| Error::NoTee("the registry selection is empty".into())),
-            Err(e) => match self.current() {
-                Some(tee) => {
-                    tracing::warn!("registry re-read failed, keeping TEE {}: {e}", tee.tee_id());
-                    Ok(tee)
+            Err(e) => {
+                let mut state = self.lock();
+                match state.current.clone() {
+                    Some(tee) => {
+                        // Back off for one interval: requests must not each wait for a
+                        // failing RPC node.
+                        state.refreshed_at = Some(Instant::now());
+                        tracing::warn!(
+                            "registry re-read failed, keeping TEE {}: {e}",
+                            tee.tee_id()
+                        );
+                        Ok(tee)
+                    }
+                    None => Err(e),
                 }
-                None => Err(e),
-            },
+            }
         }
     }
 
