@@ -5,29 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod common;
+
+use common::og;
 use og_canon::Value;
 use og_sim::{Fault, Sim};
-
-fn og() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_og"));
-    for var in [
-        "OG_RELAY_TOKEN",
-        "OG_RELAY_URL",
-        "OG_TEE_FILE",
-        "OG_MODEL",
-        "OG_PROXY_API_KEY",
-        "OG_RPC_URL",
-        "OG_REGISTRY_ADDRESS",
-        "OG_TEE_TYPE",
-        "OG_PCR_HASH",
-        "OG_TEE_ID",
-        "OG_REFRESH",
-        "OG_CONFIG",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = og()

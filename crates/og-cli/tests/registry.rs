@@ -5,27 +5,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use og_canon::Value;
 use og_sim::chain::{Anvil, MockRegistry, TeeRecord};
 use og_sim::{EnclaveKeys, Sim};
 
 fn og() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_og"));
-    for var in [
-        "OG_RELAY_TOKEN",
-        "OG_RELAY_URL",
-        "OG_TEE_FILE",
-        "OG_PROXY_API_KEY",
-        "OG_RPC_URL",
-        "OG_REGISTRY_ADDRESS",
-        "OG_TEE_TYPE",
-        "OG_PCR_HASH",
-        "OG_TEE_ID",
-        "OG_REFRESH",
-        "OG_CONFIG",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = common::og();
     c.stdin(Stdio::null());
     c
 }
@@ -40,6 +27,22 @@ fn run(args: &[&str]) -> Output {
 
 fn anvil() -> Anvil {
     Anvil::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `--relay`, `--token`, `--rpc-url` and `--registry` for the simulated relay and chain.
+fn registry_flags(relay: &str, rpc: &str, address: &str) -> Vec<String> {
+    [
+        "--relay",
+        relay,
+        "--token",
+        og_sim::DEFAULT_TOKEN,
+        "--rpc-url",
+        rpc,
+        "--registry",
+        address,
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 #[test]
@@ -145,17 +148,10 @@ fn chat_selects_from_the_registry_and_honours_pins() {
         .unwrap();
     let address = mock.address();
     let relay = sim.relay_url();
-    let base = [
-        "chat",
-        "--relay",
-        &relay,
-        "--token",
-        og_sim::DEFAULT_TOKEN,
-        "--rpc-url",
-        anvil.url(),
-        "--registry",
-        &address,
-    ];
+    let flags = registry_flags(&relay, anvil.url(), &address);
+    let base: Vec<&str> = std::iter::once("chat")
+        .chain(flags.iter().map(String::as_str))
+        .collect();
 
     let o = run(&[&base[..], &["--json", "hello chain"]].concat());
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -309,18 +305,9 @@ fn serve_follows_the_registry_in_the_background() {
         .unwrap();
     let address = mock.address();
     let relay = a.relay_url();
-    let proxy = serve(&[
-        "--relay",
-        &relay,
-        "--token",
-        og_sim::DEFAULT_TOKEN,
-        "--rpc-url",
-        anvil.url(),
-        "--registry",
-        &address,
-        "--refresh",
-        "0.3",
-    ]);
+    let mut flags = registry_flags(&relay, anvil.url(), &address);
+    flags.extend(["--refresh".to_owned(), "0.3".to_owned()]);
+    let proxy = serve(&flags.iter().map(String::as_str).collect::<Vec<_>>());
 
     let health = get_json(&format!("{}/health", proxy.url));
     let a_id = a.keys().tee_id().to_string();

@@ -9,6 +9,29 @@ use og_canon::Value;
 use og_cli::proxy::{Proxy, ProxyConfig};
 use og_sim::Sim;
 
+/// The `og` binary with every `OG_*` variable it reads removed (so the caller's
+/// environment cannot change a test).
+pub fn og() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_og"));
+    for var in [
+        "OG_RELAY_TOKEN",
+        "OG_RELAY_URL",
+        "OG_TEE_FILE",
+        "OG_MODEL",
+        "OG_PROXY_API_KEY",
+        "OG_RPC_URL",
+        "OG_REGISTRY_ADDRESS",
+        "OG_TEE_TYPE",
+        "OG_PCR_HASH",
+        "OG_TEE_ID",
+        "OG_REFRESH",
+        "OG_CONFIG",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
 /// A simulator and a proxy in front of it.
 pub struct Harness {
     pub sim: Sim,

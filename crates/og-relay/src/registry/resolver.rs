@@ -183,11 +183,7 @@ impl Resolver {
     /// except that a TEE that left the registry is dropped even when nothing can
     /// replace it ([`Error::NoTee`]).
     pub async fn refresh(&self) -> Result<Refresh, Error> {
-        let _one_at_a_time = self.refreshing.lock().await;
-        let tees = self
-            .registry
-            .active_tees(self.selection.selected_type())
-            .await?;
+        let (_one_at_a_time, tees) = self.read_registry().await?;
         let mut state = self.lock();
         state.refreshed_at = Some(Instant::now());
         let Some(current) = state.current.clone() else {
@@ -236,11 +232,7 @@ impl Resolver {
     /// # Errors
     /// As [`Resolver::refresh`].
     pub async fn fail_over(&self, failed: &TeeId) -> Result<TeeEndpoint, Error> {
-        let _one_at_a_time = self.refreshing.lock().await;
-        let tees = self
-            .registry
-            .active_tees(self.selection.selected_type())
-            .await?;
+        let (_one_at_a_time, tees) = self.read_registry().await?;
         let mut state = self.lock();
         if !state.avoid.contains(failed) {
             state.avoid.push(*failed);
@@ -250,6 +242,19 @@ impl Resolver {
         state.refreshed_at = Some(Instant::now());
         state.current = Some(tee.clone());
         Ok(tee)
+    }
+
+    /// Reads the registry, one reader at a time (the guard is held by the caller
+    /// until it has updated the state).
+    async fn read_registry(
+        &self,
+    ) -> Result<(tokio::sync::MutexGuard<'_, ()>, Vec<RegisteredTee>), Error> {
+        let guard = self.refreshing.lock().await;
+        let tees = self
+            .registry
+            .active_tees(self.selection.selected_type())
+            .await?;
+        Ok((guard, tees))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
