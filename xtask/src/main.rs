@@ -40,6 +40,11 @@ fn main() -> ExitCode {
             }
             match conformance::run_dir(&dir) {
                 Ok(total) => {
+                    println!(
+                        "backends: response AEAD {}, RSA verify {}",
+                        og_ohttp_core::AEAD_BACKEND,
+                        og_verify::RSA_BACKEND
+                    );
                     for line in &total.lines {
                         println!("{line}");
                     }
