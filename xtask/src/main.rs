@@ -11,6 +11,9 @@ commands:
   test                          the whole test suite: prepares the Python oracles (a venv in
                                 target/og-python), then `cargo nextest run --workspace` and the doc tests
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
+  bench [--quick]               our crates against the reference SDK in one run: medians, ratios and
+                                targets (issue #8); writes <target>/bench/bench.{json,md}. --quick
+                                finishes in under two minutes after the build
   demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
   fuzz [--seconds N] [TARGET...] build and run the fuzz targets in fuzz/ (needs cargo-fuzz);
                                 `fuzz seeds` regenerates fuzz/seeds from the vectors
@@ -61,6 +64,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("bench") => match xtask::bench::main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some("demo") => match xtask::demo::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
