@@ -276,7 +276,9 @@ impl Bench {
 }
 
 /// How the ratio column is computed (printed under the table).
-const RATIO_NOTE: &str = "Medians of all samples; each ratio is the median over rounds of the ratio \
+const RATIO_NOTE: &str = "Times are CPU time of the worker's thread (CLOCK_THREAD_CPUTIME_ID, \
+user + system), so time slices taken by other processes do not count. Medians of all \
+samples; each ratio is the median over rounds of the ratio \
 within a round (every contender of a row is timed back to back in each round, in rotating \
 order), so drift and bursts of load from other processes cancel. [aws-lc] rows: the `og` \
 binary's backends; default rows: the libraries' pure-Rust defaults.";

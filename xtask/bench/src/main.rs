@@ -20,7 +20,6 @@ mod ops;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
@@ -78,7 +77,15 @@ fn serve(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `samples` batches of `iters` calls; the mean ns per call of each batch.
+/// This thread's CPU time in ns (user + system; CLOCK_THREAD_CPUTIME_ID): time slices
+/// taken by other processes on a shared machine do not count. The reference's worker
+/// uses the same clock (`time.thread_time_ns`).
+fn thread_cpu_ns() -> i128 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec)
+}
+
+/// `samples` batches of `iters` calls; the mean CPU ns per call of each batch.
 fn time(bench: &ops::Bench, name: &str, iters: u64, samples: u64) -> Result<String> {
     let op = ops::resolve(name).with_context(|| format!("unknown op {name}"))?;
     if iters == 0 {
@@ -86,13 +93,13 @@ fn time(bench: &ops::Bench, name: &str, iters: u64, samples: u64) -> Result<Stri
     }
     let mut out = Vec::new();
     for _ in 0..samples {
-        let start = Instant::now();
+        let start = thread_cpu_ns();
         for _ in 0..iters {
             std::hint::black_box(op(std::hint::black_box(bench))?);
         }
         out.push(format!(
             "{:.1}",
-            start.elapsed().as_nanos() as f64 / iters as f64
+            (thread_cpu_ns() - start) as f64 / iters as f64
         ));
     }
     Ok(format!("[{}]", out.join(", ")))
