@@ -31,14 +31,14 @@ struct Plan {
 }
 
 const QUICK: Plan = Plan {
-    rounds: 9,
-    samples: 3,
-    batch_ns: 3e6,
+    rounds: 15,
+    samples: 2,
+    batch_ns: 2e6,
 };
 const FULL: Plan = Plan {
-    rounds: 15,
-    samples: 5,
-    batch_ns: 10e6,
+    rounds: 25,
+    samples: 3,
+    batch_ns: 8e6,
 };
 
 /// A call longer than this takes at most two samples per round (the reference's
@@ -210,47 +210,69 @@ impl Bench {
         self.workers.get_mut(&w).context("no such worker")
     }
 
-    /// Times a group of contenders: calibrates each, then `rounds` rounds in which every
-    /// contender takes `samples` batches, the starting contender rotating each round.
-    fn group(&mut self, group: &str, contenders: &[(W, &str)]) -> Result<()> {
+    /// Times every group: calibrates each contender, then runs `rounds` rounds; in each
+    /// round every group in turn times each of its contenders (`samples` batches, the
+    /// starting contender rotating). A group's rounds are thus spread over the whole
+    /// run, so a burst of load lands on a few rounds of many rows rather than on all
+    /// rounds of one row, and the per-round ratios set it aside.
+    fn run(&mut self, groups: &[(&str, &[(W, &str)])]) -> Result<()> {
         let plan = self.plan;
-        let mut iters = Vec::new();
-        let mut per_round = Vec::new();
-        for &(w, op) in contenders {
-            let worker = self.worker(w)?;
-            // Warm-up, then a first estimate, then a second with the batch size.
-            worker.time(op, 1, 1)?;
-            let one = worker.time(op, 1, 1)?.first().copied().unwrap_or(1.0);
-            let n = (plan.batch_ns / one.max(1.0)).ceil().max(1.0) as u64;
-            let per_call = worker.time(op, n, 1)?.first().copied().unwrap_or(one);
-            iters.push(((plan.batch_ns / per_call.max(1.0)).ceil().max(1.0)) as u64);
-            per_round.push(if per_call > SLOW_CALL_NS {
-                plan.samples.min(2)
-            } else {
-                plan.samples
-            });
-        }
-        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
-        let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
-        for round in 0..plan.rounds {
-            for i in 0..contenders.len() {
-                let j = (i + round) % contenders.len();
-                let (w, op) = contenders[j];
-                let s = self.worker(w)?.time(op, iters[j], per_round[j])?;
-                rounds[j].push(median(&s));
-                samples[j].extend(s);
+        let mut iters: Vec<Vec<u64>> = Vec::new();
+        let mut per_round: Vec<Vec<usize>> = Vec::new();
+        for (_, contenders) in groups {
+            let (mut it, mut pr) = (Vec::new(), Vec::new());
+            for &(w, op) in contenders.iter() {
+                let worker = self.worker(w)?;
+                // Warm-up, then a first estimate, then a second with the batch size.
+                worker.time(op, 1, 1)?;
+                let one = worker.time(op, 1, 1)?.first().copied().unwrap_or(1.0);
+                let n = (plan.batch_ns / one.max(1.0)).ceil().max(1.0) as u64;
+                let per_call = worker.time(op, n, 1)?.first().copied().unwrap_or(one);
+                it.push(((plan.batch_ns / per_call.max(1.0)).ceil().max(1.0)) as u64);
+                pr.push(if per_call > SLOW_CALL_NS {
+                    plan.samples.min(2)
+                } else {
+                    plan.samples
+                });
             }
+            iters.push(it);
+            per_round.push(pr);
         }
-        for (j, &(w, op)) in contenders.iter().enumerate() {
-            self.stats.insert(
-                format!("{group}/{}", key(w, op)),
-                Stat {
-                    median: median(&samples[j]),
-                    samples: samples[j].clone(),
-                    iters: iters[j],
-                    rounds: rounds[j].clone(),
-                },
+        let mut samples: Vec<Vec<Vec<f64>>> = groups
+            .iter()
+            .map(|(_, c)| vec![Vec::new(); c.len()])
+            .collect();
+        let mut rounds = samples.clone();
+        for round in 0..plan.rounds {
+            let started = Instant::now();
+            for (g, (_, contenders)) in groups.iter().enumerate() {
+                for i in 0..contenders.len() {
+                    let j = (i + round) % contenders.len();
+                    let (w, op) = contenders[j];
+                    let s = self.worker(w)?.time(op, iters[g][j], per_round[g][j])?;
+                    rounds[g][j].push(median(&s));
+                    samples[g][j].extend(s);
+                }
+            }
+            eprintln!(
+                "xtask bench: round {}/{} in {:.1} s",
+                round + 1,
+                plan.rounds,
+                started.elapsed().as_secs_f64()
             );
+        }
+        for (g, (group, contenders)) in groups.iter().enumerate() {
+            for (j, &(w, op)) in contenders.iter().enumerate() {
+                self.stats.insert(
+                    format!("{group}/{}", key(w, op)),
+                    Stat {
+                        median: median(&samples[g][j]),
+                        samples: samples[g][j].clone(),
+                        iters: iters[g][j],
+                        rounds: rounds[g][j].clone(),
+                    },
+                );
+            }
         }
         Ok(())
     }
@@ -280,7 +302,7 @@ const RATIO_NOTE: &str = "Times are CPU time of the worker's thread (CLOCK_THREA
 user + system), so time slices taken by other processes do not count. Medians of all \
 samples; each ratio is the median over rounds of the ratio \
 within a round (every contender of a row is timed back to back in each round, in rotating \
-order), so drift and bursts of load from other processes cancel. [aws-lc] rows: the `og` \
+order), so drift and bursts of load from other processes cancel; rounds cycle through all rows, so each row's rounds are spread over the whole run. [aws-lc] rows: the `og` \
 binary's backends; default rows: the libraries' pure-Rust defaults.";
 
 /// The 1, 5 and 15 minute load averages, from /proc/loadavg.
@@ -691,16 +713,7 @@ fn measure(bench: &mut Bench) -> Result<()> {
             ],
         ),
     ];
-    for (i, (name, g)) in groups.iter().enumerate() {
-        let g_start = Instant::now();
-        bench.group(name, g)?;
-        eprintln!(
-            "xtask bench: group {}/{} ({name}) in {:.1} s",
-            i + 1,
-            groups.len(),
-            g_start.elapsed().as_secs_f64()
-        );
-    }
+    bench.run(groups)?;
     for (w, op) in [
         (D, "chunked_16m"),
         (D, "chunked_64m"),
