@@ -1,6 +1,7 @@
 //! Project tasks behind `cargo xtask`: the conformance runner over the vector files,
 //! the test driver, and vector-integrity checks. Not published.
 
+pub mod bench;
 pub mod conformance;
 pub mod demo;
 pub mod evm;

@@ -14,6 +14,9 @@ commands:
   contracts [--check]           recompile the mock TEERegistry (crates/og-sim/contracts) with solc-js;
                                 --check fails when the committed artifact differs
   conformance [--vectors DIR]   run every vector file under DIR (default testdata/vectors)
+  bench [--quick]               our crates against the reference SDK in one run: medians, ratios and
+                                targets (issue #8); writes <target>/bench/bench.{json,md}. --quick
+                                finishes in under two minutes after the build
   demo                          a verified chat through a simulated relay and enclave on 127.0.0.1
   fuzz [--seconds N] [TARGET...] build and run the fuzz targets in fuzz/ (needs cargo-fuzz);
                                 `fuzz seeds` regenerates fuzz/seeds from the vectors
@@ -46,6 +49,11 @@ fn main() -> ExitCode {
             }
             match conformance::run_dir(&dir) {
                 Ok(total) => {
+                    println!(
+                        "backends: response AEAD {}, RSA verify {}",
+                        og_ohttp_core::AEAD_BACKEND,
+                        og_verify::RSA_BACKEND
+                    );
                     for line in &total.lines {
                         println!("{line}");
                     }
@@ -62,6 +70,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("bench") => match xtask::bench::main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("xtask bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some("demo") => match xtask::demo::run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

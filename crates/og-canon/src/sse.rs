@@ -10,6 +10,7 @@
 //! parses as a JSON object is an event. An event with a string `error` is a relay
 //! error (502).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::output::{OutputError, content_text, first_choice};
@@ -259,7 +260,12 @@ impl StreamAccumulator {
                 limit: self.limits.max_total_bytes,
             });
         }
-        let text = String::from_utf8_lossy(frame);
+        // Valid UTF-8 (every honest frame) is checked with the ASCII-fast validator;
+        // only a frame that fails it pays for the lossy, byte-by-byte decoder.
+        let text = match core::str::from_utf8(frame) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(frame),
+        };
         let mut count = 0;
         for line in PyLines::new(&text) {
             let Some(payload) = line.trim_matches(is_py_space).strip_prefix("data:") else {
@@ -516,7 +522,28 @@ impl<'t> Iterator for PyLines<'t> {
         if self.rest.is_empty() {
             return None;
         }
-        match self.rest.char_indices().find(|&(_, c)| is_py_line_break(c)) {
+        // Every line break is an ASCII byte below 0x1f or a non-ASCII character, so
+        // only those bytes are decoded; the rest of a line is skipped byte by byte.
+        let bytes = self.rest.as_bytes();
+        let mut from = 0;
+        let mut found = None;
+        while let Some(offset) = bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| !(0x1f..0x80).contains(&b)))
+        {
+            let at = from + offset;
+            let c = self
+                .rest
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or('\0');
+            if is_py_line_break(c) {
+                found = Some((at, c));
+                break;
+            }
+            from = at + c.len_utf8();
+        }
+        match found {
             Some((at, c)) => {
                 let line = self.rest.get(..at).unwrap_or_default();
                 let mut skip = at + c.len_utf8();
@@ -556,6 +583,48 @@ mod tests {
         assert_eq!(PyLines::new("").count(), 0);
         assert_eq!(PyLines::new("x").collect::<Vec<_>>(), ["x"]);
         assert_eq!(PyLines::new("\r\n").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn splitlines_matches_a_char_by_char_split() {
+        // Every string of up to four characters over breaks, near-breaks and
+        // multi-byte text, against the obvious char-by-char definition.
+        fn reference(text: &str) -> Vec<String> {
+            let mut lines = Vec::new();
+            let mut line = String::new();
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                if is_py_line_break(c) {
+                    if c == '\r' && chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    lines.push(std::mem::take(&mut line));
+                } else {
+                    line.push(c);
+                }
+            }
+            if !line.is_empty() {
+                lines.push(line);
+            }
+            lines
+        }
+        let alphabet = [
+            'a', '\n', '\r', '\u{1e}', '\u{1f}', '\u{85}', '\u{a0}', '\u{2028}', 'é', '😀',
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+            texts.sort();
+            texts.dedup();
+        }
+        for text in &texts {
+            let got: Vec<&str> = PyLines::new(text).collect();
+            assert_eq!(got, reference(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -43,7 +43,10 @@
 //!
 //! The crate is `no_std` + `alloc`; the default `std` feature only adds
 //! [`ClientRequest::encapsulate`] (operating-system randomness). HPKE, HKDF and the AEADs
-//! come from the `hpke`, `hkdf`, `chacha20poly1305` and `aes-gcm` crates. Untrusted
+//! come from the `hpke`, `hkdf`, `chacha20poly1305` and `aes-gcm` crates. The non-default
+//! `aws-lc` feature (implies `std`) runs the response AEAD through AWS-LC (`aws-lc-rs`)
+//! instead, several times faster on small chunks and about 2x on large ones; the request
+//! side (HPKE) is the same with either ([`AEAD_BACKEND`] says which is built in). Untrusted
 //! input never panics and never makes the crate allocate beyond the configured
 //! [`ChunkLimits`]; secrets are zeroized on drop.
 
@@ -64,6 +67,7 @@ pub mod suite;
 pub mod testing;
 pub mod varint;
 
+pub use aead::AEAD_BACKEND;
 pub use chunked::{ChunkLimits, ChunkedDecrypter, ChunkedEncrypter};
 pub use error::Error;
 pub use key_config::KeyConfig;

@@ -103,4 +103,16 @@ pub use keys::{MAX_RSA_BITS, MIN_RSA_BITS, SigningKey, TeeId};
 pub use pcr::PcrHash;
 pub use policy::FreshnessPolicy;
 pub use proof::{TeeProof, verify_proof};
+/// The RSA-PSS backend this build uses: `"rsa"` (the default, the pure-Rust `rsa`
+/// crate) or `"aws-lc"` (feature `aws-lc`).
+///
+/// ```
+/// assert!(["rsa", "aws-lc"].contains(&og_verify::RSA_BACKEND));
+/// ```
+pub const RSA_BACKEND: &str = if cfg!(feature = "aws-lc") {
+    "aws-lc"
+} else {
+    "rsa"
+};
+
 pub use verify::{msg_hash, verify_pss_sha256, verify_response, verify_response_with_request_hash};
