@@ -454,3 +454,57 @@ impl ConfidentialClient {
         Ok(fresh)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Value {
+        og_canon::parse(s).unwrap()
+    }
+
+    /// The reference's `_build_body`, case by case (key order and Python formatting
+    /// included: the body's JSON is what gets hashed).
+    #[test]
+    fn body_matches_the_reference_builder() {
+        let messages = [parse(r#"{"role": "user", "content": "Hi"}"#)];
+        let full = ChatOptions {
+            max_tokens: 200,
+            temperature: 0.7,
+            stop: vec!["END".into()],
+            tools: Some(parse(
+                r#"[{"type": "function", "function": {"name": "f"}}]"#,
+            )),
+            tool_choice: None,
+            response_format: Some(parse(r#"{"type": "json_object"}"#)),
+            web_search: true,
+            stream: true,
+        };
+        assert_eq!(
+            og_canon::to_python_json(&build_chat_body("openai/gpt-4.1", &messages, &full), false),
+            r#"{"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 200, "temperature": 0.7, "stop": ["END"], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "auto", "response_format": {"type": "json_object"}, "web_search": true}"#
+        );
+        // An explicit tool choice is kept; empty tools, stop and format are left out
+        // (Python's truthiness), and only the first `/` splits the model id.
+        let sparse = ChatOptions {
+            tools: Some(parse("[]")),
+            tool_choice: Some(Value::from("required")),
+            response_format: Some(parse("{}")),
+            ..Default::default()
+        };
+        assert_eq!(
+            og_canon::to_python_json(&build_chat_body("a/b/c", &messages, &sparse), false),
+            r#"{"model": "b/c", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100, "temperature": 0.0}"#
+        );
+        let chosen = ChatOptions {
+            tools: full.tools.clone(),
+            tool_choice: Some(Value::from("required")),
+            ..Default::default()
+        };
+        let body = build_chat_body("m", &messages, &chosen);
+        assert_eq!(
+            body.get("tool_choice").and_then(Value::as_str),
+            Some("required")
+        );
+    }
+}
