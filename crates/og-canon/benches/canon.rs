@@ -4,106 +4,11 @@
 //! `cargo bench -p og-canon --bench canon`; throughput is per byte of the request body.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use og_canon::{Map, Value, build_inner_request, keccak256, parse};
+use og_canon::{Value, build_inner_request, keccak256};
 use std::hint::black_box;
 
-fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect::<Map>(),
-    )
-}
-
-fn msg(role: &str, content: Value) -> Value {
-    obj(vec![("role", role.into()), ("content", content)])
-}
-
-fn chat_200b() -> Value {
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        (
-            "messages",
-            Value::Array(vec![
-                msg("system", "You are a helpful assistant.".into()),
-                msg(
-                    "user",
-                    "What is the capital of France? Answer in one word.".into(),
-                ),
-            ]),
-        ),
-        ("max_tokens", 64i64.into()),
-    ])
-}
-
-fn conversation_40k() -> Value {
-    let mut messages = Vec::new();
-    for i in 0..50 {
-        let role = if i % 2 == 0 { "user" } else { "assistant" };
-        let text = format!(
-            "Turn {i}: {} — “quoted” text with ünïcödé and a newline\n.",
-            "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(13)
-        );
-        messages.push(msg(role, text.into()));
-    }
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        ("messages", Value::Array(messages)),
-        ("temperature", parse("0.7").unwrap()),
-    ])
-}
-
-fn attachment_5mib() -> Value {
-    let data = "QUJD".repeat(5 * 1024 * 1024 / 4);
-    let parts = Value::Array(vec![
-        obj(vec![
-            ("type", "text".into()),
-            ("text", "Describe this image.".into()),
-        ]),
-        obj(vec![
-            ("type", "image_url".into()),
-            (
-                "image_url",
-                obj(vec![(
-                    "url",
-                    format!("data:image/png;base64,{data}").into(),
-                )]),
-            ),
-        ]),
-    ]);
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        ("messages", Value::Array(vec![msg("user", parts)])),
-    ])
-}
-
-fn tools_30k() -> Value {
-    let mut tools = Vec::new();
-    for i in 0..20 {
-        let mut props = Vec::new();
-        for j in 0..12 {
-            props.push(format!(
-                r#""p{j}": {{"type": "string", "description": "parameter {j} of tool {i}, {}", "enum": ["a", "b", "c"]}}"#,
-                "x".repeat(40)
-            ));
-        }
-        let schema = format!(
-            r#"{{"type": "function", "function": {{"name": "tool_{i}", "description": "Tool number {i}.", "parameters": {{"type": "object", "properties": {{{}}}, "required": ["p0"]}}}}}}"#,
-            props.join(", ")
-        );
-        tools.push(parse(&schema).unwrap());
-    }
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        (
-            "messages",
-            Value::Array(vec![msg("user", "Which tool fits?".into())]),
-        ),
-        ("tools", Value::Array(tools)),
-        ("tool_choice", "auto".into()),
-    ])
-}
+mod shapes;
+use shapes::{attachment_5mib, chat_200b, conversation_40k, tools_30k};
 
 fn bench_requests(c: &mut Criterion) {
     let shapes: [(&str, Value); 4] = [

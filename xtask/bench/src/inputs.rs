@@ -21,8 +21,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use base64::Engine as _;
-use og_canon::{Map, Value, build_inner_request, keccak256, parse};
+use og_canon::{Value, build_inner_request, keccak256, parse};
 use og_ohttp_core::{ClientRequest, Recipient, ServerResponse, Suite};
+
+#[path = "../../../crates/og-canon/benches/shapes/mod.rs"]
+mod shapes;
+use shapes::{attachment_5mib, chat_200b, conversation_40k, tools_30k};
 
 pub(crate) const SUITE: Suite = Suite::X25519_SHA256_CHACHA20POLY1305;
 pub(crate) const KEY_ID: u8 = 1;
@@ -30,108 +34,6 @@ pub(crate) const TIMESTAMP: u64 = 1_700_000_000;
 pub(crate) const TEE_HOST: &str = "https://tee.bench.example";
 /// Chunk size of the 16 and 64 MiB streams (the largest chunk).
 pub(crate) const BIG_CHUNK: usize = 64 * 1024;
-
-fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect::<Map>(),
-    )
-}
-
-fn msg(role: &str, content: Value) -> Value {
-    obj(vec![("role", role.into()), ("content", content)])
-}
-
-/// A 200-byte chat (og-canon's bench shape).
-fn chat_200b() -> Value {
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        (
-            "messages",
-            Value::Array(vec![
-                msg("system", "You are a helpful assistant.".into()),
-                msg(
-                    "user",
-                    "What is the capital of France? Answer in one word.".into(),
-                ),
-            ]),
-        ),
-        ("max_tokens", 64i64.into()),
-    ])
-}
-
-/// 50 turns, about 40 KiB, with non-ASCII text and newlines to escape.
-fn conversation_40k() -> Result<Value> {
-    let mut messages = Vec::new();
-    for i in 0..50 {
-        let role = if i % 2 == 0 { "user" } else { "assistant" };
-        let text = format!(
-            "Turn {i}: {} — “quoted” text with ünïcödé and a newline\n.",
-            "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(13)
-        );
-        messages.push(msg(role, text.into()));
-    }
-    Ok(obj(vec![
-        ("model", "gpt-4.1".into()),
-        ("messages", Value::Array(messages)),
-        ("temperature", parse("0.7")?),
-    ]))
-}
-
-/// One user message with a 5 MiB base64 image.
-fn attachment_5mib() -> Value {
-    let data = "QUJD".repeat(5 * 1024 * 1024 / 4);
-    let parts = Value::Array(vec![
-        obj(vec![
-            ("type", "text".into()),
-            ("text", "Describe this image.".into()),
-        ]),
-        obj(vec![
-            ("type", "image_url".into()),
-            (
-                "image_url",
-                obj(vec![(
-                    "url",
-                    format!("data:image/png;base64,{data}").into(),
-                )]),
-            ),
-        ]),
-    ]);
-    obj(vec![
-        ("model", "gpt-4.1".into()),
-        ("messages", Value::Array(vec![msg("user", parts)])),
-    ])
-}
-
-/// 20 tools of 12 parameters each, about 30 KiB of schemas.
-fn tools_30k() -> Result<Value> {
-    let mut tools = Vec::new();
-    for i in 0..20 {
-        let mut props = Vec::new();
-        for j in 0..12 {
-            props.push(format!(
-                r#""p{j}": {{"type": "string", "description": "parameter {j} of tool {i}, {}", "enum": ["a", "b", "c"]}}"#,
-                "x".repeat(40)
-            ));
-        }
-        let schema = format!(
-            r#"{{"type": "function", "function": {{"name": "tool_{i}", "description": "Tool number {i}.", "parameters": {{"type": "object", "properties": {{{}}}, "required": ["p0"]}}}}}}"#,
-            props.join(", ")
-        );
-        tools.push(parse(&schema)?);
-    }
-    Ok(obj(vec![
-        ("model", "gpt-4.1".into()),
-        (
-            "messages",
-            Value::Array(vec![msg("user", "Which tool fits?".into())]),
-        ),
-        ("tools", Value::Array(tools)),
-        ("tool_choice", "auto".into()),
-    ]))
-}
 
 /// The gateway's signer: RSA-PSS (SHA-256, MGF1-SHA-256, salt 32) with AWS-LC.
 struct Signer {
@@ -210,8 +112,8 @@ pub(crate) fn generate(out: &Path, vectors: &Path) -> Result<()> {
     let chat = chat_200b();
     let bodies = [
         ("chat_200b.json", chat.clone()),
-        ("tools_30k.json", tools_30k()?),
-        ("conversation_40k.json", conversation_40k()?),
+        ("tools_30k.json", tools_30k()),
+        ("conversation_40k.json", conversation_40k()),
         ("attachment_5mib.json", attachment_5mib()),
     ];
     for (name, body) in &bodies {
