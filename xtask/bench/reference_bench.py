@@ -3,8 +3,8 @@
 Usage: python reference_bench.py INPUT_DIR
 
 Loads the reference SDK's `tee_ohttp.py`, `tee_verify.py` and `tee_ohttp_client.py`
-by file path (the package's `__init__` imports web3 & co., which these modules do not
-need), with a stub `tee_registry` carrying only the record types. Reads the inputs
+with `og_reference.load()` (by file path, with a stub `tee_registry`; see
+xtask/python/og_reference.py). Reads the inputs
 `og-bench gen` wrote, runs every operation once and checks its result, prints
 `ready {...}`, then answers on stdin:
 
@@ -24,56 +24,15 @@ whichever context it is).
 
 import base64
 import gc
-import importlib.util
 import json
 import sys
 import time
 import tracemalloc
-import types
-from dataclasses import dataclass
-from typing import NamedTuple, Optional
+from pathlib import Path
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_reference():
-    base = importlib.util.find_spec("opengradient").submodule_search_locations[0] + "/client/"
-    pkg = types.ModuleType("ogref")
-    pkg.__path__ = []
-    sys.modules["ogref"] = pkg
-    registry = types.ModuleType("ogref.tee_registry")
-
-    class OhttpConfig(NamedTuple):
-        key_id: int
-        kem_id: int
-        kdf_id: int
-        aead_id: int
-        public_key: bytes
-        key_config: bytes = b""
-
-    @dataclass
-    class TEEEndpoint:
-        tee_id: str
-        endpoint: str
-        tls_cert_der: bytes
-        payment_address: str
-        signing_public_key_der: bytes = b""
-        ohttp_config: Optional[OhttpConfig] = None
-        pcr_hash: str = ""
-
-    registry.OhttpConfig = OhttpConfig
-    registry.TEEEndpoint = TEEEndpoint
-    sys.modules["ogref.tee_registry"] = registry
-    ohttp = _load("ogref.tee_ohttp", base + "tee_ohttp.py")
-    verify = _load("ogref.tee_verify", base + "tee_verify.py")
-    client = _load("ogref.tee_ohttp_client", base + "tee_ohttp_client.py")
-    return ohttp, verify, client, registry
+# The shared loader of the reference's modules (xtask/python/og_reference.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+import og_reference  # noqa: E402
 
 
 class FakeResponse:
@@ -102,7 +61,7 @@ class FakeSession:
 class Bench:
     def __init__(self, directory):
         self.dir = directory
-        ohttp, verify, client_mod, registry = load_reference()
+        ohttp, verify, client_mod, registry = og_reference.load()
         self.ohttp, self.verify, self.client_mod = ohttp, verify, client_mod
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import padding

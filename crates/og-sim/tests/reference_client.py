@@ -2,68 +2,28 @@
 
 Usage: python reference_client.py RELAY_URL TOKEN TEE_RECORD_JSON_FILE
 
-Loads `opengradient/client/tee_ohttp.py`, `tee_verify.py` and `tee_ohttp_client.py`
-by file path (the package's `__init__` imports web3 & co., which are not needed),
-with a stub `tee_registry` that only carries the two record types. Then reads one
+Loads the reference's client modules with `og_reference.load()` (by file path, with
+a stub `tee_registry`; see xtask/python/og_reference.py). Then reads one
 JSON request per stdin line, `{"body": {...}, "stream": bool}`, runs it through the
 reference `OhttpRelayClient` (encapsulate, post, decrypt, verify) and prints one JSON
 line per request: `{"content", "tee_id", "request_hash", "output_hash", "frames"}` or
 `{"error": "<type>: <message>"}`.
 """
 
-import importlib.util
 import json
 import sys
-import types
-from dataclasses import dataclass
-from typing import NamedTuple, Optional
+from pathlib import Path
 
+# The shared loader of the reference's modules (xtask/python/og_reference.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "xtask" / "python"))
+import og_reference  # noqa: E402
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def main():
     relay_url, token, record_path = sys.argv[1:4]
-    # find_spec locates the package without running its __init__ (which imports web3).
-    base = importlib.util.find_spec("opengradient").submodule_search_locations[0] + "/client/"
-
-    pkg = types.ModuleType("ogref")
-    pkg.__path__ = []
-    sys.modules["ogref"] = pkg
-
-    registry = types.ModuleType("ogref.tee_registry")
-
-    class OhttpConfig(NamedTuple):
-        key_id: int
-        kem_id: int
-        kdf_id: int
-        aead_id: int
-        public_key: bytes
-        key_config: bytes = b""
-
-    @dataclass
-    class TEEEndpoint:
-        tee_id: str
-        endpoint: str
-        tls_cert_der: bytes
-        payment_address: str
-        signing_public_key_der: bytes = b""
-        ohttp_config: Optional[OhttpConfig] = None
-        pcr_hash: str = ""
-
-    registry.OhttpConfig = OhttpConfig
-    registry.TEEEndpoint = TEEEndpoint
-    sys.modules["ogref.tee_registry"] = registry
-
-    _load("ogref.tee_ohttp", base + "tee_ohttp.py")
-    _load("ogref.tee_verify", base + "tee_verify.py")
-    client_mod = _load("ogref.tee_ohttp_client", base + "tee_ohttp_client.py")
+    _, _, client_mod, registry = og_reference.load()
+    OhttpConfig, TEEEndpoint = registry.OhttpConfig, registry.TEEEndpoint
 
     from cryptography.hazmat.primitives import serialization
 
