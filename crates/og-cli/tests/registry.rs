@@ -267,28 +267,13 @@ fn serve(args: &[&str]) -> Serve {
     Serve { child, url }
 }
 
-fn get_json(url: &str) -> Value {
-    let mut r = ureq::get(url).call().unwrap();
-    og_canon::parse(&r.body_mut().read_to_string().unwrap()).unwrap()
-}
-
+/// `POST /v1/chat/completions` with one user message; the status and JSON body.
 fn chat(url: &str, text: &str) -> (u16, Value) {
-    let body =
-        format!(r#"{{"model": "gpt-4.1", "messages": [{{"role": "user", "content": "{text}"}}]}}"#);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut r = agent
-        .post(&format!("{url}/v1/chat/completions"))
-        .header("content-type", "application/json")
-        .send(body.as_bytes())
-        .unwrap();
-    let status = r.status().as_u16();
-    (
-        status,
-        og_canon::parse(&r.body_mut().read_to_string().unwrap()).unwrap(),
-    )
+    let reply = common::post(
+        &format!("{url}/v1/chat/completions"),
+        common::chat_body(&format!("{text:?}"), false),
+    );
+    (reply.status, reply.json())
 }
 
 fn verified_by(v: &Value) -> Option<&str> {
@@ -309,7 +294,7 @@ fn serve_follows_the_registry_in_the_background() {
     flags.extend(["--refresh".to_owned(), "0.3".to_owned()]);
     let proxy = serve(&flags.iter().map(String::as_str).collect::<Vec<_>>());
 
-    let health = get_json(&format!("{}/health", proxy.url));
+    let health = common::get(&format!("{}/health", proxy.url)).json();
     let a_id = a.keys().tee_id().to_string();
     assert_eq!(
         health.get("tee_id").and_then(Value::as_str),
@@ -331,7 +316,7 @@ fn serve_follows_the_registry_in_the_background() {
     let b_id = b.keys().tee_id().to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let h = get_json(&format!("{}/health", proxy.url));
+        let h = common::get(&format!("{}/health", proxy.url)).json();
         if h.get("tee_id").and_then(Value::as_str) == Some(b_id.as_str()) {
             break;
         }
