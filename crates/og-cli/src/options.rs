@@ -201,7 +201,7 @@ impl RelayArgs {
         builder = match self.tee_endpoint()? {
             Some(tee) => builder.tee(tee),
             None => builder
-                .registry(self.registry.registry()?)
+                .registry(self.registry.location.registry()?)
                 .selection(self.registry.selection())
                 .refresh_interval(self.registry.refresh),
         };
@@ -276,14 +276,6 @@ pub struct RegistryArgs {
 }
 
 impl RegistryArgs {
-    /// The registry these options name.
-    ///
-    /// # Errors
-    /// A usage failure for an RPC URL or address that does not parse.
-    pub fn registry(&self) -> Result<Registry, Failure> {
-        self.location.registry()
-    }
-
     /// The selection policy (type and pins).
     pub fn selection(&self) -> Selection {
         let mut s = Selection::new().tee_type(TeeType::from(self.tee_type));

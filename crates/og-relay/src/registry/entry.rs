@@ -9,17 +9,20 @@ use og_verify::{PcrHash, TeeId};
 use super::abi::TEERegistry;
 use crate::{Error, OhttpConfig, TeeEndpoint};
 
-/// The kind of TEE a registry record describes (`teeType`).
+/// The kind of TEE a registry record describes (`teeType`); the default is
+/// [`TeeType::LlmProxy`], the TEEs chats go to.
 ///
 /// ```
 /// use og_relay::registry::TeeType;
 /// assert_eq!(TeeType::from(0), TeeType::LlmProxy);
+/// assert_eq!(TeeType::default(), TeeType::LlmProxy);
 /// assert_eq!(u8::from(TeeType::Other(7)), 7);
 /// assert_eq!(TeeType::Validator.to_string(), "validator");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TeeType {
     /// 0: an LLM proxy, the TEEs chats are sealed to.
+    #[default]
     LlmProxy,
     /// 1: a validator.
     Validator,

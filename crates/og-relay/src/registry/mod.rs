@@ -96,13 +96,6 @@ impl Default for RegistryLimits {
     }
 }
 
-impl Default for TeeType {
-    /// [`TeeType::LlmProxy`], the TEEs chats go to.
-    fn default() -> Self {
-        TeeType::LlmProxy
-    }
-}
-
 /// A `TEERegistry` contract reached through one RPC node.
 ///
 /// Cheap to clone (the provider is shared). Its methods are `async` and work on any
